@@ -1,0 +1,58 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Rondevu.Gateway.Auth;
+
+/// <summary>
+/// The original server's stateless credentials: secret = base64(iv[12] ‖ AES-256-GCM(peerId) ‖ tag[16]).
+/// Any gateway holding the same key validates any credential.
+/// </summary>
+public sealed class CredentialCipher(byte[] key)
+{
+    private const int IvSize = 12;
+    private const int TagSize = 16;
+
+    public string Issue(string peerId) => Issue(peerId, RandomNumberGenerator.GetBytes(IvSize));
+
+    public string Issue(string peerId, ReadOnlySpan<byte> iv)
+    {
+        var plaintext = Encoding.UTF8.GetBytes(peerId);
+        var output = new byte[IvSize + plaintext.Length + TagSize];
+        iv.CopyTo(output);
+        using var aes = new AesGcm(key, TagSize);
+        aes.Encrypt(iv, plaintext, output.AsSpan(IvSize, plaintext.Length), output.AsSpan(IvSize + plaintext.Length));
+        return Convert.ToBase64String(output);
+    }
+
+    /// <summary>Null when the secret proves the peer id; otherwise why not, fit for a 401 message.</summary>
+    public string? Verify(string peerId, string secret)
+    {
+        var bytes = new byte[secret.Length];
+        if (!Convert.TryFromBase64String(secret, bytes, out var length))
+        {
+            return "Invalid credentials: secret is not valid base64";
+        }
+        if (length <= IvSize + TagSize)
+        {
+            return "Invalid credentials: secret is too short";
+        }
+        var cipherLength = length - IvSize - TagSize;
+        var plaintext = new byte[cipherLength];
+        try
+        {
+            using var aes = new AesGcm(key, TagSize);
+            aes.Decrypt(
+                bytes.AsSpan(0, IvSize),
+                bytes.AsSpan(IvSize, cipherLength),
+                bytes.AsSpan(IvSize + cipherLength, TagSize),
+                plaintext);
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            return "Invalid credentials: secret failed verification";
+        }
+        return CryptographicOperations.FixedTimeEquals(plaintext, Encoding.UTF8.GetBytes(peerId))
+            ? null
+            : "Invalid credentials: secret does not match peerId";
+    }
+}

@@ -1,0 +1,70 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Rondevu.Gateway.Auth;
+using Rondevu.Gateway.Http;
+using Rondevu.Grains;
+
+namespace Rondevu.Gateway.Endpoints;
+
+/// <summary>Trickle ICE between an offer's two sides.</summary>
+public static class IceEndpoints
+{
+    public static IEndpointRouteBuilder MapIceEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var ice = routes.MapGroup("/offers/{offerId}/ice-candidates").RequireAuthorization();
+        ice.MapPost("/", Post);
+        ice.MapGet("/", Get);
+        return routes;
+    }
+
+    private static async Task<Results<Ok<CandidatesAddedResponse>, JsonHttpResult<ErrorResponse>>> Post(
+        string offerId, HttpRequest request, ClaimsPrincipal user, IOptions<RondevuOptions> limits, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var body = await RequestValidation.ReadObjectAsync(request, cancellationToken);
+        if (!body.IsValid)
+        {
+            return ApiErrors.BadRequest(body.Error!);
+        }
+        using var document = body.Value;
+        var candidates = RequestValidation.Candidates(document.RootElement, limits.Value);
+        if (!candidates.IsValid)
+        {
+            return ApiErrors.BadRequest(candidates.Error!);
+        }
+        if (!Ids.IsValid(offerId))
+        {
+            return ApiErrors.OfferNotFound();
+        }
+        var result = await grains.GetGrain<IOfferGrain>(offerId).AddCandidatesAsync(user.PeerId(), candidates.Value);
+        return result.Outcome switch
+        {
+            OfferOutcome.Ok => TypedResults.Ok(new CandidatesAddedResponse(offerId, result.Added)),
+            OfferOutcome.NotParticipant => ApiErrors.Forbidden("Only the offerer or the answerer may post candidates"),
+            OfferOutcome.CandidateLimit => ApiErrors.TooMany(
+                $"Too many ICE candidates: at most {limits.Value.MaxIceCandidatesPerOffer} per side of an offer"),
+            _ => ApiErrors.OfferNotFound(),
+        };
+    }
+
+    private static async Task<Results<Ok<CandidatesResponse>, JsonHttpResult<ErrorResponse>>> Get(
+        string offerId, string? since, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var after = RequestValidation.Since(since);
+        if (!after.IsValid)
+        {
+            return ApiErrors.BadRequest(after.Error!);
+        }
+        if (!Ids.IsValid(offerId))
+        {
+            return ApiErrors.OfferNotFound();
+        }
+        var result = await grains.GetGrain<IOfferGrain>(offerId).GetCandidatesAsync(user.PeerId(), after.Value);
+        return result.Outcome switch
+        {
+            OfferOutcome.Ok => TypedResults.Ok(new CandidatesResponse(offerId, result.Candidates.Select(CandidateItem.From).ToArray())),
+            OfferOutcome.NotParticipant => ApiErrors.Forbidden("Only the offerer or the answerer may read candidates"),
+            _ => ApiErrors.OfferNotFound(),
+        };
+    }
+}

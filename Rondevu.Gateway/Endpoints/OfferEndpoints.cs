@@ -1,0 +1,115 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Rondevu.Gateway.Auth;
+using Rondevu.Gateway.Http;
+using Rondevu.Grains;
+
+namespace Rondevu.Gateway.Endpoints;
+
+/// <summary>An authenticated peer's own offers: publish, list, heartbeat, delete, and their answers.</summary>
+public static class OfferEndpoints
+{
+    public static IEndpointRouteBuilder MapOfferEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var offers = routes.MapGroup("/offers").RequireAuthorization();
+        offers.MapPost("/", Publish);
+        offers.MapGet("/mine", Mine);
+        offers.MapGet("/answers", Answers);
+        offers.MapPut("/{offerId}/heartbeat", Heartbeat);
+        offers.MapDelete("/{offerId}", Delete);
+        offers.MapPost("/{offerId}/answer", Answer);
+        return routes;
+    }
+
+    private static async Task<Results<Ok<CreateOffersResponse>, JsonHttpResult<ErrorResponse>>> Publish(
+        HttpRequest request, ClaimsPrincipal user, IOptions<RondevuOptions> limits, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var body = await RequestValidation.ReadObjectAsync(request, cancellationToken);
+        if (!body.IsValid)
+        {
+            return ApiErrors.BadRequest(body.Error!);
+        }
+        using var document = body.Value;
+        var drafts = RequestValidation.Offers(document.RootElement, limits.Value);
+        if (!drafts.IsValid)
+        {
+            return ApiErrors.BadRequest(drafts.Error!);
+        }
+        var result = await grains.GetGrain<IPeerGrain>(user.PeerId()).PublishAsync(drafts.Value);
+        if (result.PeerLimitReached)
+        {
+            return ApiErrors.TooMany($"Too many offers: a peer may hold at most {limits.Value.MaxOffersPerPeer} live offers");
+        }
+        return TypedResults.Ok(new CreateOffersResponse(
+            result.Offers.Select(o => new CreatedOffer(o.Id, o.PeerId, o.Topics, o.ExpiresAt)).ToArray()));
+    }
+
+    private static async Task<Ok<MyOffersResponse>> Mine(ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var peerId = user.PeerId();
+        var offers = await grains.GetGrain<IPeerGrain>(peerId).GetOffersAsync();
+        return TypedResults.Ok(new MyOffersResponse(peerId, offers.Select(OwnOffer.From).ToArray()));
+    }
+
+    private static async Task<Results<Ok<AnswersResponse>, JsonHttpResult<ErrorResponse>>> Answers(
+        string? since, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var after = RequestValidation.Since(since);
+        if (!after.IsValid)
+        {
+            return ApiErrors.BadRequest(after.Error!);
+        }
+        var answers = await grains.GetGrain<IPeerGrain>(user.PeerId()).GetAnswersAsync(after.Value);
+        return TypedResults.Ok(new AnswersResponse(answers.Select(AnswerItem.From).ToArray()));
+    }
+
+    private static async Task<Results<Ok<HeartbeatResponse>, JsonHttpResult<ErrorResponse>>> Heartbeat(
+        string offerId, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var lastSeen = Ids.IsValid(offerId) ? await grains.GetGrain<IOfferGrain>(offerId).HeartbeatAsync(user.PeerId()) : null;
+        return lastSeen is { } seen
+            ? TypedResults.Ok(new HeartbeatResponse(offerId, seen))
+            : ApiErrors.NotFound("Offer not found or not authorized");
+    }
+
+    private static async Task<Results<Ok<DeleteResponse>, JsonHttpResult<ErrorResponse>>> Delete(
+        string offerId, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var deleted = Ids.IsValid(offerId) && await grains.GetGrain<IOfferGrain>(offerId).DeleteAsync(user.PeerId());
+        return deleted
+            ? TypedResults.Ok(new DeleteResponse(true))
+            : ApiErrors.NotFound("Offer not found or not authorized");
+    }
+
+    private static async Task<Results<Ok<AnswerResponse>, JsonHttpResult<ErrorResponse>>> Answer(
+        string offerId, HttpRequest request, ClaimsPrincipal user, IOptions<RondevuOptions> limits, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var body = await RequestValidation.ReadObjectAsync(request, cancellationToken);
+        if (!body.IsValid)
+        {
+            return ApiErrors.BadRequest(body.Error!);
+        }
+        using var document = body.Value;
+        var sdp = RequestValidation.Sdp(document.RootElement, limits.Value);
+        var secret = RequestValidation.OptionalString(document.RootElement, "secret", "Secret", RequestValidation.MaxSecretLength);
+        if (RequestValidation.FirstError(sdp.Error, secret.Error) is { } error)
+        {
+            return ApiErrors.BadRequest(error);
+        }
+        if (!Ids.IsValid(offerId))
+        {
+            return ApiErrors.OfferNotFound();
+        }
+        var answererId = user.PeerId();
+        var result = await grains.GetGrain<IOfferGrain>(offerId).AnswerAsync(answererId, sdp.Value, secret.Value);
+        return result.Outcome switch
+        {
+            OfferOutcome.Ok => TypedResults.Ok(new AnswerResponse(offerId, answererId, result.AnsweredAt)),
+            OfferOutcome.AlreadyAnswered => ApiErrors.Conflict("Offer already answered"),
+            OfferOutcome.WrongSecret => ApiErrors.Forbidden("Invalid or missing secret for this offer"),
+            OfferOutcome.OwnOffer => ApiErrors.BadRequest("Cannot answer your own offer"),
+            _ => ApiErrors.OfferNotFound(),
+        };
+    }
+}

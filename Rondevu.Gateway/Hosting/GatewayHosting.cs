@@ -1,0 +1,119 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Rondevu.Gateway.Auth;
+using Rondevu.Gateway.Configuration;
+using Rondevu.Grains;
+
+namespace Rondevu.Gateway.Hosting;
+
+public static class GatewayHosting
+{
+    /// <summary>Binds and validates the original's environment variables; invalid values stop the process at start.</summary>
+    public static WebApplicationBuilder AddRondevuSettings(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddRondevuOptions(builder.Configuration);
+        builder.Services.AddOptions<OrleansSettings>()
+            .BindConfiguration(OrleansSettings.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<GatewaySettings>().Bind(builder.Configuration).ValidateOnStart()
+            .PostConfigure<IOptions<OrleansSettings>, ILogger<GatewaySettings>>((options, orleans, logger) =>
+            {
+                if (string.IsNullOrEmpty(options.AuthSecret) && orleans.Value.Clustering == ClusteringMode.Localhost)
+                {
+                    options.AuthSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+                    logger.LogWarning("AUTH_SECRET is not set: using a random key, so credentials die with this process");
+                }
+            });
+        builder.Services.AddSingleton<IValidateOptions<GatewaySettings>, GatewaySettingsValidator>();
+        builder.Services.AddSingleton(sp => ServiceVersion.From(sp.GetRequiredService<IOptions<GatewaySettings>>().Value.Version));
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        var gateway = builder.Configuration.Get<GatewaySettings>() ?? new GatewaySettings();
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls($"http://{gateway.Host}:{gateway.Port}");
+        }
+        return builder;
+    }
+
+    /// <summary>Single process: co-host one silo in memory. Cluster: join the silos as a client through PostgreSQL.</summary>
+    public static WebApplicationBuilder AddRondevuOrleans(this WebApplicationBuilder builder)
+    {
+        var settings = builder.Configuration.GetSection(OrleansSettings.Section).Get<OrleansSettings>() ?? new OrleansSettings();
+        if (settings.Clustering == ClusteringMode.Localhost)
+        {
+            builder.UseOrleans(silo => silo
+                .UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId)
+                .AddMemoryGrainStorage(RondevuSiloExtensions.StorageName)
+                .UseInMemoryReminderService()
+                .AddRondevuGrains(builder.Configuration));
+            return builder;
+        }
+
+        var connectionString = builder.Configuration.GetConnectionString("Postgres");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException("ConnectionStrings:Postgres (env ConnectionStrings__Postgres) is required when Orleans:Clustering is Postgres");
+        }
+        builder.UseOrleansClient(client => client
+            .UseAdoNetClustering(options =>
+            {
+                options.Invariant = "Npgsql";
+                options.ConnectionString = connectionString;
+            })
+            .Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = settings.ClusterId;
+                options.ServiceId = settings.ServiceId;
+            }));
+        builder.Services.AddSingleton<IClientConnectionRetryFilter, RetryUntilSilosAnswer>();
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddRondevuCredentials(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(sp =>
+            new CredentialCipher(Convert.FromHexString(sp.GetRequiredService<IOptions<GatewaySettings>>().Value.AuthSecret!)));
+        builder.Services.AddAuthentication(BearerCredentialHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerCredentialHandler>(BearerCredentialHandler.SchemeName, null);
+        builder.Services.AddAuthorization();
+        return builder;
+    }
+
+    /// <summary>JSON as the original writes it (camelCase, absent fields omitted) and CORS for browsers.</summary>
+    public static WebApplicationBuilder AddRondevuHttp(this WebApplicationBuilder builder)
+    {
+        builder.Services.ConfigureHttpJsonOptions(options =>
+            options.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull);
+        builder.Services.AddCors();
+        builder.Services.AddOptions<CorsOptions>().Configure<IOptions<GatewaySettings>>((cors, gateway) =>
+            cors.AddDefaultPolicy(policy =>
+            {
+                var origins = gateway.Value.AllowedOrigins;
+                if (origins.Contains("*"))
+                {
+                    policy.AllowAnyOrigin();
+                }
+                else
+                {
+                    policy.WithOrigins(origins);
+                }
+                policy.WithMethods("GET", "POST", "PUT", "DELETE", "OPTIONS")
+                    .WithHeaders("Content-Type", "Origin", "Authorization")
+                    .SetPreflightMaxAge(TimeSpan.FromSeconds(600));
+            }));
+        return builder;
+    }
+
+    /// <summary>A gateway may start before any silo: keep trying rather than exit.</summary>
+    private sealed class RetryUntilSilosAnswer(ILogger<RetryUntilSilosAnswer> logger) : IClientConnectionRetryFilter
+    {
+        public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
+        {
+            logger.LogWarning("No silo reachable yet ({Message}); retrying", exception.Message);
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            return true;
+        }
+    }
+}

@@ -1,0 +1,254 @@
+using System.Text;
+using System.Text.Json;
+using Rondevu.Grains;
+
+namespace Rondevu.Gateway.Http;
+
+/// <summary>Every rule of API.md about what a request may contain, in one place.</summary>
+public static class RequestValidation
+{
+    public const int MaxTopicLength = 256;
+    public const int MaxSecretLength = 128;
+    public const int MaxInfoLength = 128;
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 200;
+    public const int MaxBloomBytes = 4096;
+    public const int MaxCandidateDepth = 10;
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
+
+    /// <summary>Reads the body as one JSON object; malformed JSON is the client's mistake, never a 500.</summary>
+    public static async Task<Validated<JsonDocument>> ReadObjectAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(request.Body, DocumentOptions, cancellationToken);
+        }
+        catch (JsonException)
+        {
+            return Validated<JsonDocument>.Invalid("Malformed JSON in request body");
+        }
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            document.Dispose();
+            return Validated<JsonDocument>.Invalid("Request body must be a JSON object");
+        }
+        return document;
+    }
+
+    public static Validated<OfferDraft[]> Offers(JsonElement body, RondevuOptions limits)
+    {
+        if (!body.TryGetProperty("offers", out var offers) || offers.ValueKind != JsonValueKind.Array || offers.GetArrayLength() == 0)
+        {
+            return Validated<OfferDraft[]>.Invalid("Missing or invalid required parameter: offers must be a non-empty array");
+        }
+        if (offers.GetArrayLength() > limits.MaxOffersPerRequest)
+        {
+            return Validated<OfferDraft[]>.Invalid($"Too many offers in one request (max {limits.MaxOffersPerRequest})");
+        }
+        var drafts = new List<OfferDraft>(offers.GetArrayLength());
+        var index = 0;
+        foreach (var offer in offers.EnumerateArray())
+        {
+            var draft = Offer(offer, limits);
+            if (!draft.IsValid)
+            {
+                return Validated<OfferDraft[]>.Invalid($"offers[{index}]: {draft.Error}");
+            }
+            drafts.Add(draft.Value);
+            index++;
+        }
+        return drafts.ToArray();
+    }
+
+    private static Validated<OfferDraft> Offer(JsonElement offer, RondevuOptions limits)
+    {
+        if (offer.ValueKind != JsonValueKind.Object)
+        {
+            return Validated<OfferDraft>.Invalid("Each offer must be an object");
+        }
+        var sdp = Sdp(offer, limits);
+        if (!sdp.IsValid) return Validated<OfferDraft>.Invalid(sdp.Error!);
+        var topics = Topics(offer, limits);
+        if (!topics.IsValid) return Validated<OfferDraft>.Invalid(topics.Error!);
+        var ttl = Ttl(offer, limits);
+        if (!ttl.IsValid) return Validated<OfferDraft>.Invalid(ttl.Error!);
+        var secret = OptionalString(offer, "secret", "Secret", MaxSecretLength);
+        if (!secret.IsValid) return Validated<OfferDraft>.Invalid(secret.Error!);
+        var info = OptionalString(offer, "info", "Info", MaxInfoLength);
+        if (!info.IsValid) return Validated<OfferDraft>.Invalid(info.Error!);
+
+        // An empty secret protects nothing: the original treats it as absent too.
+        return new OfferDraft(sdp.Value, topics.Value, ttl.Value, secret.Value is "" ? null : secret.Value, info.Value);
+    }
+
+    public static Validated<string> Sdp(JsonElement body, RondevuOptions limits)
+    {
+        if (!body.TryGetProperty("sdp", out var sdp) || sdp.ValueKind != JsonValueKind.String || sdp.GetString() is not { Length: > 0 } text)
+        {
+            return Validated<string>.Invalid("Missing or invalid required parameter: sdp must be a non-empty string");
+        }
+        return text.Length > limits.MaxSdpSize
+            ? Validated<string>.Invalid($"SDP must be {limits.MaxSdpSize} characters or less")
+            : text;
+    }
+
+    private static Validated<string[]> Topics(JsonElement offer, RondevuOptions limits)
+    {
+        if (!offer.TryGetProperty("topics", out var topics) || topics.ValueKind != JsonValueKind.Array || topics.GetArrayLength() == 0)
+        {
+            return Validated<string[]>.Invalid("Each offer must have a non-empty topics array");
+        }
+        var unique = new List<string>();
+        foreach (var topic in topics.EnumerateArray())
+        {
+            if (topic.ValueKind != JsonValueKind.String)
+            {
+                return Validated<string[]>.Invalid("Each topic must be a string");
+            }
+            var text = topic.GetString()!;
+            var error = TopicError(text);
+            if (error is not null)
+            {
+                return Validated<string[]>.Invalid(error);
+            }
+            if (!unique.Contains(text))
+            {
+                unique.Add(text);
+            }
+        }
+        return unique.Count > limits.MaxTopicsPerOffer
+            ? Validated<string[]>.Invalid($"Too many topics (max {limits.MaxTopicsPerOffer} per offer)")
+            : unique.ToArray();
+    }
+
+    private static Validated<long> Ttl(JsonElement offer, RondevuOptions limits)
+    {
+        if (!offer.TryGetProperty("ttl", out var ttl) || ttl.ValueKind == JsonValueKind.Null)
+        {
+            return limits.OfferDefaultTtl;
+        }
+        if (ttl.ValueKind != JsonValueKind.Number)
+        {
+            return Validated<long>.Invalid("ttl must be a number of milliseconds");
+        }
+        var value = ttl.GetDouble();
+        return value == 0
+            ? limits.OfferDefaultTtl
+            : (long)Math.Clamp(value, limits.OfferMinTtl, limits.OfferMaxTtl);
+    }
+
+    /// <summary>An optional string field: absent and null mean no value; any other type is an error.</summary>
+    public static Validated<string?> OptionalString(JsonElement body, string property, string label, int maxLength)
+    {
+        if (!body.TryGetProperty(property, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return new Validated<string?>(null, null);
+        }
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return Validated<string?>.Invalid($"{label} must be a string");
+        }
+        var text = value.GetString()!;
+        return text.Length > maxLength
+            ? Validated<string?>.Invalid($"{label} must be {maxLength} characters or less")
+            : text;
+    }
+
+    /// <summary>The candidates, each as the exact JSON text sent.</summary>
+    public static Validated<string[]> Candidates(JsonElement body, RondevuOptions limits)
+    {
+        if (!body.TryGetProperty("candidates", out var candidates) || candidates.ValueKind != JsonValueKind.Array || candidates.GetArrayLength() == 0)
+        {
+            return Validated<string[]>.Invalid("Missing or invalid required parameter: candidates must be a non-empty array");
+        }
+        if (candidates.GetArrayLength() > limits.MaxCandidatesPerRequest)
+        {
+            return Validated<string[]>.Invalid($"Too many candidates in one request (max {limits.MaxCandidatesPerRequest})");
+        }
+        var texts = new List<string>(candidates.GetArrayLength());
+        foreach (var candidate in candidates.EnumerateArray())
+        {
+            var text = candidate.GetRawText();
+            if (Encoding.UTF8.GetByteCount(text) > limits.MaxCandidateSize)
+            {
+                return Validated<string[]>.Invalid($"Each candidate must be {limits.MaxCandidateSize} bytes or less");
+            }
+            if (Depth(candidate) > MaxCandidateDepth)
+            {
+                return Validated<string[]>.Invalid($"Each candidate may nest at most {MaxCandidateDepth} levels deep");
+            }
+            texts.Add(text);
+        }
+        return texts.ToArray();
+    }
+
+    /// <summary>A topic from the path: percent-decoded exactly once, from the raw request target.</summary>
+    public static Validated<string> PathTopic(string encoded)
+    {
+        var topic = Uri.UnescapeDataString(encoded);
+        return TopicError(topic) is { } error ? Validated<string>.Invalid(error) : topic;
+    }
+
+    public static Validated<int> Limit(string? raw) => PageSize(raw, "limit");
+
+    public static Validated<int> Offset(string? raw)
+    {
+        if (raw is null) return 0;
+        return int.TryParse(raw, System.Globalization.NumberStyles.None, null, out var offset)
+            ? offset
+            : Validated<int>.Invalid("offset must be a non-negative integer");
+    }
+
+    public static Validated<long?> Since(string? raw)
+    {
+        if (raw is null) return new Validated<long?>(null, null);
+        return long.TryParse(raw, System.Globalization.NumberStyles.AllowLeadingSign, null, out var since)
+            ? since
+            : Validated<long?>.Invalid("since must be an integer timestamp in milliseconds");
+    }
+
+    public static Validated<byte[]?> Bloom(string? raw)
+    {
+        if (raw is null) return new Validated<byte[]?>(null, null);
+
+        // A '+' that reached us unencoded arrives as a space.
+        var text = raw.Replace(' ', '+');
+        var bytes = new byte[text.Length];
+        if (!Convert.TryFromBase64String(text, bytes, out var length))
+        {
+            return Validated<byte[]?>.Invalid("bloom must be base64");
+        }
+        if (length is 0 or > MaxBloomBytes)
+        {
+            return Validated<byte[]?>.Invalid($"bloom filter must be 1 to {MaxBloomBytes} bytes");
+        }
+        return bytes[..length];
+    }
+
+    public static string? FirstError(params string?[] errors) => errors.FirstOrDefault(e => e is not null);
+
+    private static Validated<int> PageSize(string? raw, string name)
+    {
+        if (raw is null) return DefaultPageSize;
+        if (!int.TryParse(raw, System.Globalization.NumberStyles.None, null, out var value) || value == 0)
+        {
+            // All digits but too long for an int is still a positive integer: cap it like any large value.
+            return raw.Length > 0 && raw.All(char.IsAsciiDigit) && raw.TrimStart('0').Length > 0
+                ? MaxPageSize
+                : Validated<int>.Invalid($"{name} must be a positive integer");
+        }
+        return Math.Min(value, MaxPageSize);
+    }
+
+    private static string? TopicError(string topic) =>
+        topic.Length is 0 or > MaxTopicLength ? $"Each topic must be 1 to {MaxTopicLength} characters" : null;
+
+    private static int Depth(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => 1 + element.EnumerateObject().Select(p => Depth(p.Value)).DefaultIfEmpty(0).Max(),
+        JsonValueKind.Array => 1 + element.EnumerateArray().Select(Depth).DefaultIfEmpty(0).Max(),
+        _ => 0,
+    };
+}

@@ -1,0 +1,31 @@
+namespace Rondevu.Grains;
+
+/// <summary>One offer (key: offer id): the source of truth for its answer, candidates and lifetime.</summary>
+[Alias("Rondevu.IOfferGrain")]
+public interface IOfferGrain : IGrainWithStringKey
+{
+    [Alias("Create")]
+    Task<OfferView> CreateAsync(string peerId, OfferDraft draft);
+
+    /// <summary>The live offer, or null when it never existed, expired or was deleted.</summary>
+    [Alias("Get")]
+    Task<OfferView?> GetAsync();
+
+    [Alias("Answer")]
+    Task<AnswerResult> AnswerAsync(string answererId, string sdp, string? secret);
+
+    [Alias("AddCandidates")]
+    Task<CandidatesAdded> AddCandidatesAsync(string peerId, string[] candidates);
+
+    /// <summary>The other side's candidates for <paramref name="peerId"/>, oldest first, newer than <paramref name="since"/>.</summary>
+    [Alias("GetCandidates")]
+    Task<CandidatesRead> GetCandidatesAsync(string peerId, long? since);
+
+    /// <summary>Sets lastSeen to now; null when the offer is not live or not the caller's.</summary>
+    [Alias("Heartbeat")]
+    Task<long?> HeartbeatAsync(string peerId);
+
+    /// <summary>Removes the offer and every trace of it; false when it is not live or not the caller's.</summary>
+    [Alias("Delete")]
+    Task<bool> DeleteAsync(string peerId);
+}

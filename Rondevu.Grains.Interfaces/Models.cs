@@ -1,0 +1,110 @@
+namespace Rondevu.Grains;
+
+/// <summary>A validated offer as the gateway hands it to a peer's grain; TTL already resolved and clamped.</summary>
+[GenerateSerializer, Immutable, Alias("Rondevu.OfferDraft")]
+public sealed record OfferDraft(
+    [property: Id(0)] string Sdp,
+    [property: Id(1)] string[] Topics,
+    [property: Id(2)] long TtlMs,
+    [property: Id(3)] string? Secret,
+    [property: Id(4)] string? Info);
+
+/// <summary>Everything known about one offer; the gateway decides which fields a caller may see.</summary>
+[GenerateSerializer, Immutable, Alias("Rondevu.OfferView")]
+public sealed record OfferView(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string PeerId,
+    [property: Id(2)] string Sdp,
+    [property: Id(3)] string[] Topics,
+    [property: Id(4)] long CreatedAt,
+    [property: Id(5)] long ExpiresAt,
+    [property: Id(6)] long LastSeen,
+    [property: Id(7)] string? Secret,
+    [property: Id(8)] string? Info,
+    [property: Id(9)] string? AnswererPeerId,
+    [property: Id(10)] long? AnsweredAt);
+
+/// <summary>What a topic keeps of a live, unanswered offer: exactly what discovery returns.</summary>
+[GenerateSerializer, Immutable, Alias("Rondevu.TopicEntry")]
+public sealed record TopicEntry(
+    [property: Id(0)] string OfferId,
+    [property: Id(1)] string PeerId,
+    [property: Id(2)] string Sdp,
+    [property: Id(3)] string[] Topics,
+    [property: Id(4)] long ExpiresAt,
+    [property: Id(5)] long LastSeen,
+    [property: Id(6)] bool HasSecret,
+    [property: Id(7)] string? Info);
+
+[GenerateSerializer, Immutable, Alias("Rondevu.DiscoveryPage")]
+public sealed record DiscoveryPage(
+    [property: Id(0)] TopicEntry[] Offers,
+    [property: Id(1)] int Total);
+
+[GenerateSerializer, Immutable, Alias("Rondevu.TopicCount")]
+public sealed record TopicCount(
+    [property: Id(0)] string Topic,
+    [property: Id(1)] int ActivePeers);
+
+[GenerateSerializer, Immutable, Alias("Rondevu.TopicPage")]
+public sealed record TopicPage(
+    [property: Id(0)] TopicCount[] Topics,
+    [property: Id(1)] int Total);
+
+/// <summary>An answer as the offerer's mailbox holds it.</summary>
+[GenerateSerializer, Immutable, Alias("Rondevu.AnswerNotice")]
+public sealed record AnswerNotice(
+    [property: Id(0)] string OfferId,
+    [property: Id(1)] string AnswererId,
+    [property: Id(2)] string Sdp,
+    [property: Id(3)] long AnsweredAt,
+    [property: Id(4)] string[] Topics,
+    [property: Id(5)] long ExpiresAt);
+
+/// <summary>One ICE candidate; <see cref="Json"/> is the exact JSON text the client sent.</summary>
+[GenerateSerializer, Immutable, Alias("Rondevu.IceCandidate")]
+public sealed record IceCandidate(
+    [property: Id(0)] string Json,
+    [property: Id(1)] string PeerId,
+    [property: Id(2)] IceRole Role,
+    [property: Id(3)] long CreatedAt);
+
+[GenerateSerializer, Alias("Rondevu.IceRole")]
+public enum IceRole
+{
+    Offerer = 0,
+    Answerer = 1,
+}
+
+/// <summary>How an offer grain judged a request; the gateway maps each to an HTTP status.</summary>
+[GenerateSerializer, Alias("Rondevu.OfferOutcome")]
+public enum OfferOutcome
+{
+    Ok = 0,
+    NotFound = 1,
+    AlreadyAnswered = 2,
+    WrongSecret = 3,
+    OwnOffer = 4,
+    NotParticipant = 5,
+    CandidateLimit = 6,
+}
+
+[GenerateSerializer, Immutable, Alias("Rondevu.AnswerResult")]
+public sealed record AnswerResult(
+    [property: Id(0)] OfferOutcome Outcome,
+    [property: Id(1)] long AnsweredAt);
+
+[GenerateSerializer, Immutable, Alias("Rondevu.CandidatesAdded")]
+public sealed record CandidatesAdded(
+    [property: Id(0)] OfferOutcome Outcome,
+    [property: Id(1)] int Added);
+
+[GenerateSerializer, Immutable, Alias("Rondevu.CandidatesRead")]
+public sealed record CandidatesRead(
+    [property: Id(0)] OfferOutcome Outcome,
+    [property: Id(1)] IceCandidate[] Candidates);
+
+[GenerateSerializer, Immutable, Alias("Rondevu.PublishResult")]
+public sealed record PublishResult(
+    [property: Id(0)] bool PeerLimitReached,
+    [property: Id(1)] OfferView[] Offers);

@@ -1,0 +1,258 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+
+namespace Rondevu.Grains;
+
+[GenerateSerializer, Alias("Rondevu.OfferState")]
+public sealed class OfferState
+{
+    [Id(0)] public string PeerId { get; set; } = "";
+    [Id(1)] public string Sdp { get; set; } = "";
+    [Id(2)] public string[] Topics { get; set; } = [];
+    [Id(3)] public long CreatedAt { get; set; }
+    [Id(4)] public long ExpiresAt { get; set; }
+    [Id(5)] public long LastSeen { get; set; }
+    [Id(6)] public string? Secret { get; set; }
+    [Id(7)] public string? Info { get; set; }
+    [Id(8)] public string? AnswererPeerId { get; set; }
+    [Id(9)] public string? AnswerSdp { get; set; }
+    [Id(10)] public long? AnsweredAt { get; set; }
+    [Id(11)] public List<IceCandidate> OffererCandidates { get; set; } = [];
+    [Id(12)] public List<IceCandidate> AnswererCandidates { get; set; } = [];
+}
+
+public sealed class OfferGrain(
+    [PersistentState("offer", RondevuSiloExtensions.StorageName)] IPersistentState<OfferState> offer,
+    IOptions<RondevuOptions> options,
+    IOptions<ReminderOptions> reminderOptions,
+    TimeProvider clock,
+    ILogger<OfferGrain> logger) : Grain, IOfferGrain, IRemindable
+{
+    private const string ExpiryReminder = "expiry";
+    private IGrainTimer? _answeredExpiry;
+
+    private OfferState State => offer.State;
+    private string Id => this.GetPrimaryKeyString();
+    private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
+    private bool IsLive => offer.RecordExists && Now < State.ExpiresAt;
+
+    public async Task<OfferView> CreateAsync(string peerId, OfferDraft draft)
+    {
+        if (offer.RecordExists)
+        {
+            throw new InvalidOperationException($"Offer {Id} already exists");
+        }
+        var now = Now;
+        offer.State = new OfferState
+        {
+            PeerId = peerId,
+            Sdp = draft.Sdp,
+            Topics = draft.Topics,
+            CreatedAt = now,
+            ExpiresAt = now + draft.TtlMs,
+            LastSeen = now,
+            Secret = draft.Secret,
+            Info = draft.Info,
+        };
+        await SaveAsync();
+        var entry = ToTopicEntry();
+        await Task.WhenAll(State.Topics
+            .Select(topic => GrainFactory.GetGrain<ITopicGrain>(topic).AddAsync(entry))
+            .Append(this.RegisterOrUpdateReminder(
+                ExpiryReminder,
+                TimeSpan.FromMilliseconds(draft.TtlMs),
+                reminderOptions.Value.MinimumReminderPeriod)));
+        return ToView();
+    }
+
+    [ReadOnly]
+    public Task<OfferView?> GetAsync() => Task.FromResult(IsLive ? ToView() : null);
+
+    public async Task<AnswerResult> AnswerAsync(string answererId, string sdp, string? secret)
+    {
+        var outcome = !IsLive ? OfferOutcome.NotFound
+            : answererId == State.PeerId ? OfferOutcome.OwnOffer
+            : State.AnswererPeerId is not null ? OfferOutcome.AlreadyAnswered
+            : !SecretMatches(secret) ? OfferOutcome.WrongSecret
+            : OfferOutcome.Ok;
+        if (outcome != OfferOutcome.Ok)
+        {
+            return new AnswerResult(outcome, 0);
+        }
+
+        var now = Now;
+        State.AnswererPeerId = answererId;
+        State.AnswerSdp = sdp;
+        State.AnsweredAt = now;
+        State.ExpiresAt = Math.Min(State.ExpiresAt, now + options.Value.AnsweredOfferTtl);
+        await SaveAsync();
+
+        // The offer leaves discovery and reaches the offerer's mailbox before the answer is acknowledged.
+        var notice = new AnswerNotice(Id, answererId, sdp, now, State.Topics, State.ExpiresAt);
+        await Task.WhenAll(State.Topics
+            .Select(topic => GrainFactory.GetGrain<ITopicGrain>(topic).RemoveAsync(Id))
+            .Append(GrainFactory.GetGrain<IPeerGrain>(State.PeerId).OfferAnsweredAsync(notice)));
+        ScheduleAnsweredExpiry();
+        return new AnswerResult(OfferOutcome.Ok, now);
+    }
+
+    public async Task<CandidatesAdded> AddCandidatesAsync(string peerId, string[] candidates)
+    {
+        if (!IsLive)
+        {
+            return new CandidatesAdded(OfferOutcome.NotFound, 0);
+        }
+        if (RoleOf(peerId) is not { } role)
+        {
+            return new CandidatesAdded(OfferOutcome.NotParticipant, 0);
+        }
+        var side = role == IceRole.Offerer ? State.OffererCandidates : State.AnswererCandidates;
+        if (side.Count + candidates.Length > options.Value.MaxIceCandidatesPerOffer)
+        {
+            return new CandidatesAdded(OfferOutcome.CandidateLimit, 0);
+        }
+
+        // A strictly increasing clock per side, so `since` = the last createdAt seen never skips one.
+        var createdAt = Math.Max(Now, side.Count > 0 ? side[^1].CreatedAt + 1 : 0);
+        foreach (var candidate in candidates)
+        {
+            side.Add(new IceCandidate(candidate, peerId, role, createdAt++));
+        }
+        await SaveAsync();
+        return new CandidatesAdded(OfferOutcome.Ok, candidates.Length);
+    }
+
+    [ReadOnly]
+    public Task<CandidatesRead> GetCandidatesAsync(string peerId, long? since)
+    {
+        if (!IsLive)
+        {
+            return Task.FromResult(new CandidatesRead(OfferOutcome.NotFound, []));
+        }
+        if (RoleOf(peerId) is not { } role)
+        {
+            return Task.FromResult(new CandidatesRead(OfferOutcome.NotParticipant, []));
+        }
+        var other = role == IceRole.Offerer ? State.AnswererCandidates : State.OffererCandidates;
+        var after = since ?? long.MinValue;
+        return Task.FromResult(new CandidatesRead(OfferOutcome.Ok, other.Where(c => c.CreatedAt > after).ToArray()));
+    }
+
+    public async Task<long?> HeartbeatAsync(string peerId)
+    {
+        if (!IsLive || peerId != State.PeerId)
+        {
+            return null;
+        }
+        State.LastSeen = Now;
+        await SaveAsync();
+        if (State.AnswererPeerId is null)
+        {
+            await Task.WhenAll(State.Topics.Select(topic =>
+                GrainFactory.GetGrain<ITopicGrain>(topic).TouchAsync(Id, State.LastSeen)));
+        }
+        return State.LastSeen;
+    }
+
+    public async Task<bool> DeleteAsync(string peerId)
+    {
+        if (!IsLive || peerId != State.PeerId)
+        {
+            return false;
+        }
+        await RemoveEverywhereAsync();
+        return true;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (!offer.RecordExists)
+        {
+            await UnregisterExpiryAsync();
+            DeactivateOnIdle();
+        }
+        else if (!IsLive)
+        {
+            await RemoveEverywhereAsync();
+        }
+    }
+
+    /// <summary>Cleans up an answered offer when its shortened life ends. A timer, not a reminder: it
+    /// saves a reminder write per handshake, and the reminder still cleans up should this silo die.</summary>
+    private void ScheduleAnsweredExpiry()
+    {
+        _answeredExpiry?.Dispose();
+        var due = TimeSpan.FromMilliseconds(Math.Max(0, State.ExpiresAt - Now));
+        _answeredExpiry = this.RegisterGrainTimer(
+            async _ =>
+            {
+                if (offer.RecordExists && !IsLive)
+                {
+                    await RemoveEverywhereAsync();
+                }
+            },
+            new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+    }
+
+    private async Task RemoveEverywhereAsync()
+    {
+        var topics = State.AnswererPeerId is null ? State.Topics : [];
+        await Task.WhenAll(topics
+            .Select(topic => GrainFactory.GetGrain<ITopicGrain>(topic).RemoveAsync(Id))
+            .Append(GrainFactory.GetGrain<IPeerGrain>(State.PeerId).OfferRemovedAsync(Id)));
+        await offer.ClearStateAsync();
+        await UnregisterExpiryAsync();
+        _answeredExpiry?.Dispose();
+        DeactivateOnIdle();
+        logger.LogDebug("Offer {OfferId} removed", Id);
+    }
+
+    private async Task UnregisterExpiryAsync()
+    {
+        if (await this.GetReminder(ExpiryReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    /// <summary>Writes the state; on failure the activation is dropped so the next call reloads what is stored.</summary>
+    private async Task SaveAsync()
+    {
+        try
+        {
+            await offer.WriteStateAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private IceRole? RoleOf(string peerId) =>
+        peerId == State.PeerId ? IceRole.Offerer
+        : peerId == State.AnswererPeerId ? IceRole.Answerer
+        : null;
+
+    private bool SecretMatches(string? given)
+    {
+        if (State.Secret is null)
+        {
+            return true;
+        }
+        // Comparing digests keeps the comparison constant-time and hides the secret's length.
+        var expected = SHA256.HashData(Encoding.UTF8.GetBytes(State.Secret));
+        var actual = SHA256.HashData(Encoding.UTF8.GetBytes(given ?? ""));
+        return given is not null && CryptographicOperations.FixedTimeEquals(expected, actual);
+    }
+
+    private TopicEntry ToTopicEntry() => new(
+        Id, State.PeerId, State.Sdp, State.Topics, State.ExpiresAt, State.LastSeen, State.Secret is not null, State.Info);
+
+    private OfferView ToView() => new(
+        Id, State.PeerId, State.Sdp, State.Topics, State.CreatedAt, State.ExpiresAt, State.LastSeen,
+        State.Secret, State.Info, State.AnswererPeerId, State.AnsweredAt);
+}

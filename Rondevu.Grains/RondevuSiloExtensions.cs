@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Rondevu.Grains;
+
+public static class RondevuSiloExtensions
+{
+    /// <summary>The one grain storage provider every Rondevu grain persists to.</summary>
+    public const string StorageName = "rondevu";
+
+    public static ISiloBuilder AddRondevuGrains(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        silo.Services.AddRondevuOptions(configuration);
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        return silo;
+    }
+
+    /// <summary>Binds the limits from the root configuration (environment variables) and validates them at start.</summary>
+    public static IServiceCollection AddRondevuOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RondevuOptions>().Bind(configuration).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RondevuOptions>, RondevuOptionsValidator>());
+        return services;
+    }
+}
