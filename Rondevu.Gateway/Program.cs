@@ -6,6 +6,7 @@ builder.AddRondevuSettings();
 builder.AddRondevuOrleans();
 builder.AddRondevuCredentials();
 builder.AddRondevuHttp();
+builder.AddRondevuDocs();
 
 var app = builder.Build();
 app.UseRondevuErrors();
@@ -17,6 +18,8 @@ app.MapServiceEndpoints();
 app.MapOfferEndpoints();
 app.MapDiscoveryEndpoints();
 app.MapIceEndpoints();
+app.MapPollEndpoints();
+app.MapRondevuDocs();
 
 app.Run();
 

@@ -1,6 +1,9 @@
 namespace Rondevu.Grains;
 
-/// <summary>One peer (key: peer id): the index of its offers and the mailbox of their answers.</summary>
+/// <summary>
+/// One peer (key: peer id): the index of its offers and its mailbox — the answers to its offers and
+/// the other side's candidates on every offer it owns or answered — where its push requests wait.
+/// </summary>
 [Alias("Rondevu.IPeerGrain")]
 public interface IPeerGrain : IGrainWithStringKey
 {
@@ -12,12 +15,31 @@ public interface IPeerGrain : IGrainWithStringKey
     [Alias("GetOffers")]
     Task<OfferView[]> GetOffersAsync();
 
-    /// <summary>Answers to the peer's live offers, newer than <paramref name="since"/> when given.</summary>
+    /// <summary>Answers to the peer's live offers, answered after <paramref name="since"/> when given.</summary>
     [Alias("GetAnswers")]
     Task<AnswerNotice[]> GetAnswersAsync(long? since);
 
+    /// <summary>Like <see cref="GetAnswersAsync"/>, but holds the call up to <paramref name="wait"/> until one exists.</summary>
+    [Alias("WaitForAnswers")]
+    Task<AnswersWait> WaitForAnswersAsync(long? since, TimeSpan wait, CancellationToken cancellationToken);
+
+    /// <summary>Holds the call up to <paramref name="wait"/> until the other side of <paramref name="offerId"/> has a candidate created after <paramref name="since"/>.</summary>
+    [Alias("WaitForCandidates")]
+    Task<WaitStatus> WaitForCandidatesAsync(string offerId, long? since, TimeSpan wait, CancellationToken cancellationToken);
+
+    /// <summary>Answers and the other side's candidates delivered after the cursor <paramref name="since"/>, waiting up to <paramref name="wait"/> for some.</summary>
+    [Alias("Poll")]
+    Task<PollPage> PollAsync(long? since, TimeSpan wait, CancellationToken cancellationToken);
+
     [Alias("OfferAnswered")]
     Task OfferAnsweredAsync(AnswerNotice answer);
+
+    /// <summary>The peer answered <paramref name="offerId"/>: from now on its mailbox receives the offerer's candidates.</summary>
+    [Alias("OfferJoined")]
+    Task OfferJoinedAsync(string offerId, long expiresAt, IceCandidate[] offererCandidates);
+
+    [Alias("CandidatesPosted")]
+    Task CandidatesPostedAsync(string offerId, IceCandidate[] candidates);
 
     [Alias("OfferRemoved")]
     Task OfferRemovedAsync(string offerId);

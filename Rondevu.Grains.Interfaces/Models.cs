@@ -51,7 +51,7 @@ public sealed record TopicPage(
     [property: Id(0)] TopicCount[] Topics,
     [property: Id(1)] int Total);
 
-/// <summary>An answer as the offerer's mailbox holds it.</summary>
+/// <summary>An answer as the offerer's mailbox holds it; <see cref="DeliveredAt"/> is the mailbox's own cursor clock.</summary>
 [GenerateSerializer, Immutable, Alias("Rondevu.AnswerNotice")]
 public sealed record AnswerNotice(
     [property: Id(0)] string OfferId,
@@ -59,7 +59,37 @@ public sealed record AnswerNotice(
     [property: Id(2)] string Sdp,
     [property: Id(3)] long AnsweredAt,
     [property: Id(4)] string[] Topics,
-    [property: Id(5)] long ExpiresAt);
+    [property: Id(5)] long ExpiresAt,
+    [property: Id(6)] long DeliveredAt = 0);
+
+/// <summary>A candidate from the other side of one of the peer's offers, as a poll returns it.</summary>
+[GenerateSerializer, Immutable, Alias("Rondevu.PolledCandidate")]
+public sealed record PolledCandidate(
+    [property: Id(0)] string OfferId,
+    [property: Id(1)] IceCandidate Candidate);
+
+[GenerateSerializer, Alias("Rondevu.WaitStatus")]
+public enum WaitStatus
+{
+    /// <summary>There is news (possibly at once, without waiting).</summary>
+    Ready = 0,
+    TimedOut = 1,
+    /// <summary>The peer already holds MAX_WAITERS_PER_PEER waiting requests.</summary>
+    TooManyWaiters = 2,
+}
+
+[GenerateSerializer, Immutable, Alias("Rondevu.AnswersWait")]
+public sealed record AnswersWait(
+    [property: Id(0)] WaitStatus Status,
+    [property: Id(1)] AnswerNotice[] Answers);
+
+/// <summary>Everything a peer waits for, newer than the cursor; <see cref="Timestamp"/> is the next cursor.</summary>
+[GenerateSerializer, Immutable, Alias("Rondevu.PollPage")]
+public sealed record PollPage(
+    [property: Id(0)] WaitStatus Status,
+    [property: Id(1)] AnswerNotice[] Answers,
+    [property: Id(2)] PolledCandidate[] Candidates,
+    [property: Id(3)] long Timestamp);
 
 /// <summary>One ICE candidate; <see cref="Json"/> is the exact JSON text the client sent.</summary>
 [GenerateSerializer, Immutable, Alias("Rondevu.IceCandidate")]

@@ -94,7 +94,8 @@ public sealed class OfferGrain(
         var notice = new AnswerNotice(Id, answererId, sdp, now, State.Topics, State.ExpiresAt);
         await Task.WhenAll(State.Topics
             .Select(topic => GrainFactory.GetGrain<ITopicGrain>(topic).RemoveAsync(Id))
-            .Append(GrainFactory.GetGrain<IPeerGrain>(State.PeerId).OfferAnsweredAsync(notice)));
+            .Append(GrainFactory.GetGrain<IPeerGrain>(State.PeerId).OfferAnsweredAsync(notice))
+            .Append(GrainFactory.GetGrain<IPeerGrain>(answererId).OfferJoinedAsync(Id, State.ExpiresAt, State.OffererCandidates.ToArray())));
         ScheduleAnsweredExpiry();
         return new AnswerResult(OfferOutcome.Ok, now);
     }
@@ -117,11 +118,16 @@ public sealed class OfferGrain(
 
         // A strictly increasing clock per side, so `since` = the last createdAt seen never skips one.
         var createdAt = Math.Max(Now, side.Count > 0 ? side[^1].CreatedAt + 1 : 0);
-        foreach (var candidate in candidates)
-        {
-            side.Add(new IceCandidate(candidate, peerId, role, createdAt++));
-        }
+        var added = candidates.Select(candidate => new IceCandidate(candidate, peerId, role, createdAt++)).ToArray();
+        side.AddRange(added);
         await SaveAsync();
+
+        // Push: the other side's mailbox hears of them before the post is acknowledged.
+        var otherSide = role == IceRole.Offerer ? State.AnswererPeerId : State.PeerId;
+        if (otherSide is not null)
+        {
+            await GrainFactory.GetGrain<IPeerGrain>(otherSide).CandidatesPostedAsync(Id, added);
+        }
         return new CandidatesAdded(OfferOutcome.Ok, candidates.Length);
     }
 
@@ -200,9 +206,10 @@ public sealed class OfferGrain(
     private async Task RemoveEverywhereAsync()
     {
         var topics = State.AnswererPeerId is null ? State.Topics : [];
+        var peers = State.AnswererPeerId is null ? [State.PeerId] : new[] { State.PeerId, State.AnswererPeerId };
         await Task.WhenAll(topics
             .Select(topic => GrainFactory.GetGrain<ITopicGrain>(topic).RemoveAsync(Id))
-            .Append(GrainFactory.GetGrain<IPeerGrain>(State.PeerId).OfferRemovedAsync(Id)));
+            .Concat(peers.Select(peer => GrainFactory.GetGrain<IPeerGrain>(peer).OfferRemovedAsync(Id))));
         await offer.ClearStateAsync();
         await UnregisterExpiryAsync();
         _answeredExpiry?.Dispose();

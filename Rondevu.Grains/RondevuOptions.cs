@@ -17,6 +17,7 @@ public sealed class RondevuOptions
     [ConfigurationKeyName("MAX_CANDIDATE_SIZE")] public int MaxCandidateSize { get; set; } = 4096;
     [ConfigurationKeyName("MAX_ICE_CANDIDATES_PER_OFFER")] public int MaxIceCandidatesPerOffer { get; set; } = 50;
     [ConfigurationKeyName("MAX_OFFERS_PER_PEER")] public int MaxOffersPerPeer { get; set; } = 1000;
+    [ConfigurationKeyName("MAX_WAITERS_PER_PEER")] public int MaxWaitersPerPeer { get; set; } = 4;
 }
 
 /// <summary>Stops the process at start with a message naming the variable that is out of range.</summary>
@@ -41,6 +42,7 @@ public sealed class RondevuOptionsValidator : IValidateOptions<RondevuOptions>
         Positive(o.MaxCandidateSize, "MAX_CANDIDATE_SIZE");
         Positive(o.MaxIceCandidatesPerOffer, "MAX_ICE_CANDIDATES_PER_OFFER");
         Positive(o.MaxOffersPerPeer, "MAX_OFFERS_PER_PEER");
+        Positive(o.MaxWaitersPerPeer, "MAX_WAITERS_PER_PEER");
         if (o.OfferMinTtl > o.OfferMaxTtl)
         {
             errors.Add($"OFFER_MIN_TTL ({o.OfferMinTtl}) must not exceed OFFER_MAX_TTL ({o.OfferMaxTtl})");

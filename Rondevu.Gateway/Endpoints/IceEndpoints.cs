@@ -48,18 +48,40 @@ public static class IceEndpoints
     }
 
     private static async Task<Results<Ok<CandidatesResponse>, JsonHttpResult<ErrorResponse>>> Get(
-        string offerId, string? since, ClaimsPrincipal user, IGrainFactory grains)
+        string offerId, string? since, string? wait, ClaimsPrincipal user, IGrainFactory grains, TimeProvider clock, CancellationToken cancellationToken)
     {
         var after = RequestValidation.Since(since);
-        if (!after.IsValid)
+        var hold = RequestValidation.Wait(wait);
+        if (RequestValidation.FirstError(after.Error, hold.Error) is { } error)
         {
-            return ApiErrors.BadRequest(after.Error!);
+            return ApiErrors.BadRequest(error);
         }
         if (!Ids.IsValid(offerId))
         {
             return ApiErrors.OfferNotFound();
         }
-        var result = await grains.GetGrain<IOfferGrain>(offerId).GetCandidatesAsync(user.PeerId(), after.Value);
+        var peerId = user.PeerId();
+        var offer = grains.GetGrain<IOfferGrain>(offerId);
+        var result = await offer.GetCandidatesAsync(peerId, after.Value);
+        if (result is { Outcome: OfferOutcome.Ok, Candidates.Length: 0 } && hold.Value is { } duration)
+        {
+            // The offer stays the source of truth; the peer's mailbox only says when to read it again.
+            var peer = grains.GetGrain<IPeerGrain>(peerId);
+            var status = await LongPoll.HoldAsync(
+                duration,
+                slice => peer.WaitForCandidatesAsync(offerId, after.Value, slice, cancellationToken),
+                waited => waited != WaitStatus.TimedOut,
+                clock,
+                cancellationToken);
+            if (status == WaitStatus.TooManyWaiters)
+            {
+                return ApiErrors.TooManyWaiters();
+            }
+            if (status == WaitStatus.Ready)
+            {
+                result = await offer.GetCandidatesAsync(peerId, after.Value);
+            }
+        }
         return result.Outcome switch
         {
             OfferOutcome.Ok => TypedResults.Ok(new CandidatesResponse(offerId, result.Candidates.Select(CandidateItem.From).ToArray())),

@@ -53,15 +53,29 @@ public static class OfferEndpoints
     }
 
     private static async Task<Results<Ok<AnswersResponse>, JsonHttpResult<ErrorResponse>>> Answers(
-        string? since, ClaimsPrincipal user, IGrainFactory grains)
+        string? since, string? wait, ClaimsPrincipal user, IGrainFactory grains, TimeProvider clock, CancellationToken cancellationToken)
     {
         var after = RequestValidation.Since(since);
-        if (!after.IsValid)
+        var hold = RequestValidation.Wait(wait);
+        if (RequestValidation.FirstError(after.Error, hold.Error) is { } error)
         {
-            return ApiErrors.BadRequest(after.Error!);
+            return ApiErrors.BadRequest(error);
         }
-        var answers = await grains.GetGrain<IPeerGrain>(user.PeerId()).GetAnswersAsync(after.Value);
-        return TypedResults.Ok(new AnswersResponse(answers.Select(AnswerItem.From).ToArray()));
+        var peer = grains.GetGrain<IPeerGrain>(user.PeerId());
+        if (hold.Value is not { } duration)
+        {
+            var answers = await peer.GetAnswersAsync(after.Value);
+            return TypedResults.Ok(new AnswersResponse(answers.Select(AnswerItem.From).ToArray()));
+        }
+        var waited = await LongPoll.HoldAsync(
+            duration,
+            slice => peer.WaitForAnswersAsync(after.Value, slice, cancellationToken),
+            result => result.Status != WaitStatus.TimedOut,
+            clock,
+            cancellationToken);
+        return waited.Status == WaitStatus.TooManyWaiters
+            ? ApiErrors.TooManyWaiters()
+            : TypedResults.Ok(new AnswersResponse(waited.Answers.Select(AnswerItem.From).ToArray()));
     }
 
     private static async Task<Results<Ok<HeartbeatResponse>, JsonHttpResult<ErrorResponse>>> Heartbeat(

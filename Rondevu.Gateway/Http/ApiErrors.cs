@@ -18,4 +18,7 @@ public static class ApiErrors
     public static JsonHttpResult<ErrorResponse> TooMany(string message) => Create(StatusCodes.Status429TooManyRequests, message);
 
     public static JsonHttpResult<ErrorResponse> OfferNotFound() => NotFound("Offer not found");
+
+    public static JsonHttpResult<ErrorResponse> TooManyWaiters() =>
+        TooMany("Too many waiting requests for this peer; let one finish before starting another");
 }

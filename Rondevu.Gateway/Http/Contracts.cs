@@ -51,7 +51,17 @@ public sealed record CandidatesAddedResponse(string OfferId, int CandidatesAdded
 public sealed record CandidateItem(RawJson Candidate, string PeerId, string Role, long CreatedAt)
 {
     public static CandidateItem From(IceCandidate c) =>
-        new(new RawJson(c.Json), c.PeerId, c.Role == IceRole.Offerer ? "offerer" : "answerer", c.CreatedAt);
+        new(new RawJson(c.Json), c.PeerId, RoleName(c.Role), c.CreatedAt);
+
+    public static string RoleName(IceRole role) => role == IceRole.Offerer ? "offerer" : "answerer";
 }
 
 public sealed record CandidatesResponse(string OfferId, CandidateItem[] Candidates);
+
+public sealed record PolledCandidateItem(string OfferId, RawJson Candidate, string PeerId, string Role, long CreatedAt)
+{
+    public static PolledCandidateItem From(PolledCandidate p) =>
+        new(p.OfferId, new RawJson(p.Candidate.Json), p.Candidate.PeerId, CandidateItem.RoleName(p.Candidate.Role), p.Candidate.CreatedAt);
+}
+
+public sealed record PollResponse(AnswerItem[] Answers, PolledCandidateItem[] IceCandidates, long Timestamp);

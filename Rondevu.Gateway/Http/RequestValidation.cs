@@ -209,6 +209,21 @@ public static class RequestValidation
             : Validated<long?>.Invalid("since must be an integer timestamp in milliseconds");
     }
 
+    public const int MaxWaitSeconds = 30;
+
+    /// <summary>Push: seconds to hold a request for news, 1–30 (larger is capped); absent means answer at once.</summary>
+    public static Validated<TimeSpan?> Wait(string? raw)
+    {
+        if (raw is null) return new Validated<TimeSpan?>(null, null);
+        if (!long.TryParse(raw, System.Globalization.NumberStyles.None, null, out var seconds) || seconds < 1)
+        {
+            return raw.Length > 0 && raw.All(char.IsAsciiDigit) && raw.TrimStart('0').Length > 0
+                ? TimeSpan.FromSeconds(MaxWaitSeconds)
+                : Validated<TimeSpan?>.Invalid($"wait must be a whole number of seconds from 1 to {MaxWaitSeconds}");
+        }
+        return TimeSpan.FromSeconds(Math.Min(seconds, MaxWaitSeconds));
+    }
+
     public static Validated<byte[]?> Bloom(string? raw)
     {
         if (raw is null) return new Validated<byte[]?>(null, null);

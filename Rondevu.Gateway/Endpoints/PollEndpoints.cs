@@ -1,0 +1,41 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Rondevu.Gateway.Auth;
+using Rondevu.Gateway.Http;
+using Rondevu.Grains;
+
+namespace Rondevu.Gateway.Endpoints;
+
+/// <summary>Push delivery: one call that returns, or waits for, everything a peer is waiting for.</summary>
+public static class PollEndpoints
+{
+    public static IEndpointRouteBuilder MapPollEndpoints(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/poll", Poll).RequireAuthorization();
+        return routes;
+    }
+
+    private static async Task<Results<Ok<PollResponse>, JsonHttpResult<ErrorResponse>>> Poll(
+        string? since, string? wait, ClaimsPrincipal user, IGrainFactory grains, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var after = RequestValidation.Since(since);
+        var hold = RequestValidation.Wait(wait);
+        if (RequestValidation.FirstError(after.Error, hold.Error) is { } error)
+        {
+            return ApiErrors.BadRequest(error);
+        }
+        var peer = grains.GetGrain<IPeerGrain>(user.PeerId());
+        var page = await LongPoll.HoldAsync(
+            hold.Value ?? TimeSpan.Zero,
+            slice => peer.PollAsync(after.Value, slice, cancellationToken),
+            result => result.Status != WaitStatus.TimedOut,
+            clock,
+            cancellationToken);
+        return page.Status == WaitStatus.TooManyWaiters
+            ? ApiErrors.TooManyWaiters()
+            : TypedResults.Ok(new PollResponse(
+                page.Answers.Select(AnswerItem.From).ToArray(),
+                page.Candidates.Select(PolledCandidateItem.From).ToArray(),
+                page.Timestamp));
+    }
+}
