@@ -11,11 +11,13 @@ public enum ClusteringMode
     Postgres,
 }
 
-/// <summary>The <c>Orleans</c> configuration section (env: <c>Orleans__Clustering</c>, …).</summary>
+/// <summary>The <c>Orleans</c> configuration section (env: <c>Orleans__ClusteringProvider</c>, …).</summary>
 public sealed class OrleansSettings
 {
     public const string Section = "Orleans";
 
+    /// <summary>Not <c>Orleans:Clustering</c>: Orleans reads that section itself and expects a provider type under it.</summary>
+    [ConfigurationKeyName("ClusteringProvider")]
     public ClusteringMode Clustering { get; set; } = ClusteringMode.Localhost;
 
     [Required] public string ClusterId { get; set; } = "rondevu";

@@ -54,7 +54,7 @@ public static class GatewayHosting
         var connectionString = builder.Configuration.GetConnectionString("Postgres");
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            throw new InvalidOperationException("ConnectionStrings:Postgres (env ConnectionStrings__Postgres) is required when Orleans:Clustering is Postgres");
+            throw new InvalidOperationException("ConnectionStrings:Postgres (env ConnectionStrings__Postgres) is required when Orleans:ClusteringProvider is Postgres");
         }
         builder.UseOrleansClient(client => client
             .UseAdoNetClustering(options =>

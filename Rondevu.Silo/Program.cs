@@ -1,0 +1,116 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Npgsql;
+using Orleans.Configuration;
+using Rondevu.Grains;
+using Rondevu.Silo;
+using Rondevu.Silo.Database;
+
+const string AdoNetInvariant = "Npgsql";
+
+// `dotnet Rondevu.Silo.dll migrate` applies the database schema and exits.
+var migrateOnly = args.Length > 0 && args[0] == "migrate";
+var builder = WebApplication.CreateBuilder(migrateOnly ? args[1..] : args);
+
+SiloSettings settings;
+try
+{
+    settings = SiloSettings.Load(builder.Configuration, migrateOnly);
+}
+catch (SettingsException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
+
+if (migrateOnly || settings.ApplySchema)
+{
+    using var loggerFactory = LoggerFactory.Create(logging => logging
+        .AddConfiguration(builder.Configuration.GetSection("Logging"))
+        .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; o.UseUtcTimestamp = true; }));
+    try
+    {
+        await new SchemaMigrator(settings.PostgresConnectionString!, loggerFactory.CreateLogger<SchemaMigrator>()).MigrateAsync();
+    }
+    catch (Exception e) when (e is NpgsqlException or PostgresException or TimeoutException)
+    {
+        Console.Error.WriteLine($"Applying the database schema ({SiloSettings.PostgresConnectionStringKey}) failed: {e.Message}");
+        return 1;
+    }
+    if (migrateOnly) return 0;
+}
+
+builder.UseOrleans(silo =>
+{
+    silo.Configure<ClusterOptions>(o =>
+    {
+        o.ClusterId = settings.ClusterId;
+        o.ServiceId = settings.ServiceId;
+    });
+
+    if (settings.Clustering == ClusteringProvider.Postgres)
+    {
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = AdoNetInvariant;
+            o.ConnectionString = settings.PostgresConnectionString;
+        });
+        silo.ConfigureEndpoints(settings.AdvertisedIP, settings.SiloPort, settings.GatewayPort);
+    }
+    else
+    {
+        silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
+    }
+
+    if (settings.Storage == StateProvider.Postgres)
+    {
+        silo.AddAdoNetGrainStorage(RondevuSiloExtensions.StorageName, o =>
+        {
+            o.Invariant = AdoNetInvariant;
+            o.ConnectionString = settings.PostgresConnectionString;
+            // Cleared state (an expired or deleted offer) leaves no row behind.
+            o.DeleteStateOnClear = true;
+        });
+    }
+    else
+    {
+        silo.AddMemoryGrainStorage(RondevuSiloExtensions.StorageName);
+    }
+
+    if (settings.Reminders == StateProvider.Postgres)
+    {
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = AdoNetInvariant;
+            o.ConnectionString = settings.PostgresConnectionString;
+        });
+    }
+    else
+    {
+        silo.UseInMemoryReminderService();
+    }
+
+    silo.AddRondevuGrains(builder.Configuration);
+});
+
+if (settings.HttpPort > 0)
+{
+    builder.WebHost.UseUrls($"http://{settings.HttpHost}:{settings.HttpPort}");
+}
+else
+{
+    builder.Services.AddSingleton<IServer, NoHttpServer>();
+}
+
+var app = builder.Build();
+
+app.MapGet("/health", (ISiloStatusOracle oracle) => oracle.CurrentStatus == SiloStatus.Active
+    ? Results.Ok(new { status = "ok", silo = oracle.SiloAddress.ToString() })
+    : Results.Json(new { status = oracle.CurrentStatus.ToString(), silo = oracle.SiloAddress.ToString() }, statusCode: 503));
+
+await app.StartAsync();
+app.Logger.LogInformation(
+    "Silo {Silo} is active in cluster {ClusterId} (clustering {Clustering}, storage {Storage}, reminders {Reminders}, http {Http})",
+    app.Services.GetRequiredService<ISiloStatusOracle>().SiloAddress, settings.ClusterId, settings.Clustering,
+    settings.Storage, settings.Reminders, settings.HttpPort > 0 ? $"{settings.HttpHost}:{settings.HttpPort}" : "off");
+await app.WaitForShutdownAsync();
+return 0;
