@@ -22,6 +22,7 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 has_postgres || { echo "Installing PostgreSQL…"; apt_install postgresql; }
+command -v chromium >/dev/null 2>&1 || { echo "Installing Chromium…"; apt_install chromium; }
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
