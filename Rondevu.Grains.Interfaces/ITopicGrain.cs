@@ -13,6 +13,10 @@ public interface ITopicGrain : IGrainWithStringKey
     [Alias("Touch")]
     Task TouchAsync(string offerId, long lastSeen);
 
+    /// <summary>Distinct peers with a live, unanswered offer here right now, expired offers not yet removed excluded.</summary>
+    [Alias("CountActivePeers")]
+    Task<int> CountActivePeersAsync();
+
     /// <summary>Up to <paramref name="limit"/> offers whose peer the Bloom filter does not contain.</summary>
     [Alias("Discover")]
     Task<DiscoveryPage> DiscoverAsync(int limit, byte[]? bloom);

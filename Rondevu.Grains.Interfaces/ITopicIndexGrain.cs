@@ -4,9 +4,9 @@ namespace Rondevu.Grains;
 [Alias("Rondevu.ITopicIndexGrain")]
 public interface ITopicIndexGrain : IGrainWithIntegerKey
 {
-    /// <summary>Records a topic's active-peer count; zero removes it.</summary>
+    /// <summary>Records a topic's active-peer count, exact until <paramref name="nextExpiry"/> (its first offer's expiry); zero removes it.</summary>
     [Alias("Report")]
-    Task ReportAsync(string topic, int activePeers);
+    Task ReportAsync(string topic, int activePeers, long nextExpiry);
 
     /// <summary>This shard's first <paramref name="count"/> topics by activePeers desc, topic asc, and how many match.</summary>
     [Alias("Top")]

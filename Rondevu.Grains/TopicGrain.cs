@@ -26,7 +26,7 @@ public sealed class TopicGrain : Grain, ITopicGrain
     private readonly SortedSet<TopicEntry> _byLastSeen = new(NewestFirst);
     private readonly SortedSet<TopicEntry> _byExpiry = new(SoonestExpiry);
     private readonly Dictionary<string, int> _offersPerPeer = [];
-    private int _reportedPeers = -1;
+    private (int ActivePeers, long NextExpiry) _reported = (-1, 0);
 
     public TopicGrain(
         [PersistentState("topic", RondevuSiloExtensions.StorageName)] IPersistentState<TopicState> topic,
@@ -87,15 +87,23 @@ public sealed class TopicGrain : Grain, ITopicGrain
         await _writer.RunAsync();
     }
 
+    public Task<int> CountActivePeersAsync()
+    {
+        // Peers all of whose offers here have expired, though their reminders have not run yet.
+        var now = Now;
+        var expiredPerPeer = new Dictionary<string, int>();
+        foreach (var entry in ExpiredEntries(now))
+        {
+            expiredPerPeer[entry.PeerId] = expiredPerPeer.GetValueOrDefault(entry.PeerId) + 1;
+        }
+        var gone = expiredPerPeer.Count(p => p.Value == _offersPerPeer[p.Key]);
+        return Task.FromResult(_offersPerPeer.Count - gone);
+    }
+
     public Task<DiscoveryPage> DiscoverAsync(int limit, byte[]? bloom)
     {
-        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var expired = 0;
-        foreach (var entry in _byExpiry)
-        {
-            if (entry.ExpiresAt > now) break;
-            expired++;
-        }
+        var now = Now;
+        var expired = ExpiredEntries(now).Count();
 
         // Walks newest first and stops at the limit: the cost follows what is returned, not the topic's size.
         var page = new List<TopicEntry>(Math.Min(limit, Offers.Count));
@@ -107,6 +115,13 @@ public sealed class TopicGrain : Grain, ITopicGrain
         }
         return Task.FromResult(new DiscoveryPage(page.ToArray(), Offers.Count - expired));
     }
+
+    private long Now => _clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Until this time every offer here is live, so the reported count is exact.</summary>
+    private long NextExpiry => _byExpiry.Count > 0 ? _byExpiry.Min!.ExpiresAt : long.MaxValue;
+
+    private IEnumerable<TopicEntry> ExpiredEntries(long now) => _byExpiry.TakeWhile(entry => entry.ExpiresAt <= now);
 
     private void Index(TopicEntry entry)
     {
@@ -139,12 +154,12 @@ public sealed class TopicGrain : Grain, ITopicGrain
 
     private async Task ReportAsync()
     {
-        var activePeers = _offersPerPeer.Count;
-        if (activePeers == _reportedPeers)
+        var report = (_offersPerPeer.Count, NextExpiry);
+        if (report == _reported)
         {
             return;
         }
-        await GrainFactory.GetGrain<ITopicIndexGrain>(TopicShards.Of(Topic)).ReportAsync(Topic, activePeers);
-        _reportedPeers = activePeers;
+        await GrainFactory.GetGrain<ITopicIndexGrain>(TopicShards.Of(Topic)).ReportAsync(Topic, report.Item1, report.Item2);
+        _reported = report;
     }
 }
