@@ -65,6 +65,8 @@ public sealed class OfferGrain(
                 ExpiryReminder,
                 TimeSpan.FromMilliseconds(draft.TtlMs),
                 reminderOptions.Value.MinimumReminderPeriod)));
+        RondevuMetrics.OffersCreated.Add(1);
+        RondevuMetrics.ActiveOffers.Add(1);
         return ToView();
     }
 
@@ -97,6 +99,7 @@ public sealed class OfferGrain(
             .Append(GrainFactory.GetGrain<IPeerGrain>(State.PeerId).OfferAnsweredAsync(notice))
             .Append(GrainFactory.GetGrain<IPeerGrain>(answererId).OfferJoinedAsync(Id, State.ExpiresAt, State.OffererCandidates.ToArray())));
         ScheduleAnsweredExpiry();
+        RondevuMetrics.OffersAnswered.Add(1);
         return new AnswerResult(OfferOutcome.Ok, now);
     }
 
@@ -121,6 +124,7 @@ public sealed class OfferGrain(
         var added = candidates.Select(candidate => new IceCandidate(candidate, peerId, role, createdAt++)).ToArray();
         side.AddRange(added);
         await SaveAsync();
+        RondevuMetrics.CandidatesPosted.Add(added.Length);
 
         // Push: the other side's mailbox hears of them before the post is acknowledged.
         var otherSide = role == IceRole.Offerer ? State.AnswererPeerId : State.PeerId;
@@ -170,6 +174,7 @@ public sealed class OfferGrain(
             return false;
         }
         await RemoveEverywhereAsync();
+        RondevuMetrics.OffersDeleted.Add(1);
         return true;
     }
 
@@ -183,6 +188,7 @@ public sealed class OfferGrain(
         else if (!IsLive)
         {
             await RemoveEverywhereAsync();
+            RondevuMetrics.OffersExpired.Add(1);
         }
     }
 
@@ -191,14 +197,22 @@ public sealed class OfferGrain(
     private void ScheduleAnsweredExpiry()
     {
         _answeredExpiry?.Dispose();
-        var due = TimeSpan.FromMilliseconds(Math.Max(0, State.ExpiresAt - Now));
+        var due = TimeSpan.FromMilliseconds(Math.Max(0, State.ExpiresAt - Now) + 1);
         _answeredExpiry = this.RegisterGrainTimer(
             async _ =>
             {
-                if (offer.RecordExists && !IsLive)
+                if (!offer.RecordExists)
                 {
-                    await RemoveEverywhereAsync();
+                    return;
                 }
+                if (IsLive)
+                {
+                    // Timers may fire a little early against the millisecond clock: try again at expiry.
+                    ScheduleAnsweredExpiry();
+                    return;
+                }
+                await RemoveEverywhereAsync();
+                RondevuMetrics.OffersExpired.Add(1);
             },
             new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = true });
     }
@@ -211,6 +225,7 @@ public sealed class OfferGrain(
             .Select(topic => GrainFactory.GetGrain<ITopicGrain>(topic).RemoveAsync(Id))
             .Concat(peers.Select(peer => GrainFactory.GetGrain<IPeerGrain>(peer).OfferRemovedAsync(Id))));
         await offer.ClearStateAsync();
+        RondevuMetrics.ActiveOffers.Add(-1);
         await UnregisterExpiryAsync();
         _answeredExpiry?.Dispose();
         DeactivateOnIdle();
