@@ -6,12 +6,16 @@ builder.AddRondevuSettings();
 builder.AddRondevuOrleans();
 builder.AddRondevuCredentials();
 builder.AddRondevuHttp();
+builder.AddRondevuProtection();
+builder.AddRondevuOperations();
 builder.AddRondevuDocs();
 
 var app = builder.Build();
 app.UseRondevuErrors();
+app.UseForwardedHeaders();
 app.UseCors();
 app.UseAuthentication();
+app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapServiceEndpoints();
@@ -19,6 +23,7 @@ app.MapOfferEndpoints();
 app.MapDiscoveryEndpoints();
 app.MapIceEndpoints();
 app.MapPollEndpoints();
+app.MapRondevuOperations();
 app.MapRondevuDocs();
 
 app.Run();

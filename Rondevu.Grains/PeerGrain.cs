@@ -208,6 +208,7 @@ public sealed class PeerGrain : Grain, IPeerGrain
             return WaitStatus.TooManyWaiters;
         }
         _waiters++;
+        RondevuMetrics.WaitingPolls.Add(1);
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -228,6 +229,7 @@ public sealed class PeerGrain : Grain, IPeerGrain
         finally
         {
             _waiters--;
+            RondevuMetrics.WaitingPolls.Add(-1);
         }
     }
 

@@ -142,13 +142,18 @@ public sealed class TopicGrain : Grain, ITopicGrain
 
     private async Task SaveAsync()
     {
+        var wasActive = _topic.RecordExists;
         if (Offers.Count > 0)
         {
             await _topic.WriteStateAsync();
         }
-        else if (_topic.RecordExists)
+        else if (wasActive)
         {
             await _topic.ClearStateAsync();
+        }
+        if (wasActive != _topic.RecordExists)
+        {
+            RondevuMetrics.ActiveTopics.Add(_topic.RecordExists ? 1 : -1);
         }
     }
 

@@ -48,7 +48,7 @@ public static class IceEndpoints
     }
 
     private static async Task<Results<Ok<CandidatesResponse>, JsonHttpResult<ErrorResponse>>> Get(
-        string offerId, string? since, string? wait, ClaimsPrincipal user, IGrainFactory grains, TimeProvider clock, CancellationToken cancellationToken)
+        string offerId, string? since, string? wait, ClaimsPrincipal user, IGrainFactory grains, LongPoll longPoll, CancellationToken cancellationToken)
     {
         var after = RequestValidation.Since(since);
         var hold = RequestValidation.Wait(wait);
@@ -67,11 +67,10 @@ public static class IceEndpoints
         {
             // The offer stays the source of truth; the peer's mailbox only says when to read it again.
             var peer = grains.GetGrain<IPeerGrain>(peerId);
-            var status = await LongPoll.HoldAsync(
+            var status = await longPoll.HoldAsync(
                 duration,
-                slice => peer.WaitForCandidatesAsync(offerId, after.Value, slice, cancellationToken),
+                (slice, token) => peer.WaitForCandidatesAsync(offerId, after.Value, slice, token),
                 waited => waited != WaitStatus.TimedOut,
-                clock,
                 cancellationToken);
             if (status == WaitStatus.TooManyWaiters)
             {

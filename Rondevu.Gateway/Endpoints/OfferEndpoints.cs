@@ -53,7 +53,7 @@ public static class OfferEndpoints
     }
 
     private static async Task<Results<Ok<AnswersResponse>, JsonHttpResult<ErrorResponse>>> Answers(
-        string? since, string? wait, ClaimsPrincipal user, IGrainFactory grains, TimeProvider clock, CancellationToken cancellationToken)
+        string? since, string? wait, ClaimsPrincipal user, IGrainFactory grains, LongPoll longPoll, CancellationToken cancellationToken)
     {
         var after = RequestValidation.Since(since);
         var hold = RequestValidation.Wait(wait);
@@ -67,11 +67,10 @@ public static class OfferEndpoints
             var answers = await peer.GetAnswersAsync(after.Value);
             return TypedResults.Ok(new AnswersResponse(answers.Select(AnswerItem.From).ToArray()));
         }
-        var waited = await LongPoll.HoldAsync(
+        var waited = await longPoll.HoldAsync(
             duration,
-            slice => peer.WaitForAnswersAsync(after.Value, slice, cancellationToken),
+            (slice, token) => peer.WaitForAnswersAsync(after.Value, slice, token),
             result => result.Status != WaitStatus.TimedOut,
-            clock,
             cancellationToken);
         return waited.Status == WaitStatus.TooManyWaiters
             ? ApiErrors.TooManyWaiters()

@@ -16,7 +16,7 @@ public static class PollEndpoints
     }
 
     private static async Task<Results<Ok<PollResponse>, JsonHttpResult<ErrorResponse>>> Poll(
-        string? since, string? wait, ClaimsPrincipal user, IGrainFactory grains, TimeProvider clock, CancellationToken cancellationToken)
+        string? since, string? wait, ClaimsPrincipal user, IGrainFactory grains, LongPoll longPoll, CancellationToken cancellationToken)
     {
         var after = RequestValidation.Since(since);
         var hold = RequestValidation.Wait(wait);
@@ -25,11 +25,10 @@ public static class PollEndpoints
             return ApiErrors.BadRequest(error);
         }
         var peer = grains.GetGrain<IPeerGrain>(user.PeerId());
-        var page = await LongPoll.HoldAsync(
+        var page = await longPoll.HoldAsync(
             hold.Value ?? TimeSpan.Zero,
-            slice => peer.PollAsync(after.Value, slice, cancellationToken),
+            (slice, token) => peer.PollAsync(after.Value, slice, token),
             result => result.Status != WaitStatus.TimedOut,
-            clock,
             cancellationToken);
         return page.Status == WaitStatus.TooManyWaiters
             ? ApiErrors.TooManyWaiters()

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Rondevu.Gateway.Auth;
 using Rondevu.Gateway.Configuration;
+using Rondevu.Gateway.Http;
 using Rondevu.Grains;
 
 namespace Rondevu.Gateway.Hosting;
@@ -28,6 +29,7 @@ public static class GatewayHosting
         builder.Services.AddSingleton<IValidateOptions<GatewaySettings>, GatewaySettingsValidator>();
         builder.Services.AddSingleton(sp => ServiceVersion.From(sp.GetRequiredService<IOptions<GatewaySettings>>().Value.Version));
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<LongPoll>();
 
         var gateway = builder.Configuration.Get<GatewaySettings>() ?? new GatewaySettings();
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))

@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using Rondevu.Gateway.Auth;
+using Rondevu.Gateway.Configuration;
+using Rondevu.Gateway.Http;
+
+namespace Rondevu.Gateway.Hosting;
+
+/// <summary>Abuse limits with ASP.NET Core's own parts: forwarded headers, Kestrel's body limit, the rate limiter.</summary>
+public static class Protection
+{
+    public static WebApplicationBuilder AddRondevuProtection(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ProtectionSettings>().Bind(builder.Configuration).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ProtectionSettings>, ProtectionSettingsValidator>();
+
+        var settings = builder.Configuration.Get<ProtectionSettings>() ?? new ProtectionSettings();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = settings.MaxBodySize);
+
+        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            // Only the configured proxies; ASP.NET would otherwise trust loopback by default.
+            options.KnownProxies.Clear();
+            options.KnownIPNetworks.Clear();
+            foreach (var proxy in settings.TrustedProxyAddresses())
+            {
+                options.KnownProxies.Add(proxy);
+            }
+        });
+
+        builder.Services.AddRateLimiter(options =>
+        {
+            options.GlobalLimiter = PartitionedRateLimiter.CreateChained(
+                PerMinute(settings.RegisterPerMinute, c => IsRegister(c.Request) ? "register:" + ClientIp(c) : null),
+                PerMinute(settings.WritesPerMinute, c => IsWrite(c.Request) && !IsRegister(c.Request) ? "writes:" + ClientIp(c) : null),
+                PerMinute(settings.PeerRequestsPerMinute, c => c.User.Identity?.IsAuthenticated == true ? "peer:" + c.User.PeerId() : null));
+            options.OnRejected = async (context, cancellationToken) =>
+            {
+                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+                {
+                    context.HttpContext.Response.Headers.RetryAfter =
+                        Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                }
+                await ApiErrors.TooMany("Rate limit exceeded; retry later").ExecuteAsync(context.HttpContext);
+            };
+        });
+        return builder;
+    }
+
+    private static PartitionedRateLimiter<HttpContext> PerMinute(int permits, Func<HttpContext, string?> partition) =>
+        PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            permits > 0 && partition(context) is { } key
+                ? RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = permits,
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                })
+                : RateLimitPartition.GetNoLimiter(""));
+
+    private static bool IsRegister(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method) && request.Path.Equals("/register", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsWrite(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsDelete(request.Method);
+
+    private static string ClientIp(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+}
