@@ -73,8 +73,26 @@ public sealed class OfferGrain(
     [ReadOnly]
     public Task<OfferView?> GetAsync() => Task.FromResult(IsLive ? ToView() : null);
 
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (IsLive && State.AnswererPeerId is not null)
+        {
+            // A silo may have died between storing the answer and delivering it: deliver it again
+            // (the peers take it idempotently), off the activation path, and end the offer on time.
+            this.RegisterGrainTimer(_ => DeliverAnswerAsync(), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+            ScheduleAnsweredExpiry();
+        }
+        return Task.CompletedTask;
+    }
+
     public async Task<AnswerResult> AnswerAsync(string answererId, string sdp, string? secret)
     {
+        if (IsLive && State.AnswererPeerId == answererId && State.AnswerSdp == sdp)
+        {
+            // The same answer again: its first reply was lost. Same result, delivered again.
+            await DeliverAnswerAsync();
+            return new AnswerResult(OfferOutcome.Ok, State.AnsweredAt!.Value);
+        }
         var outcome = !IsLive ? OfferOutcome.NotFound
             : answererId == State.PeerId ? OfferOutcome.OwnOffer
             : State.AnswererPeerId is not null ? OfferOutcome.AlreadyAnswered
@@ -91,13 +109,7 @@ public sealed class OfferGrain(
         State.AnsweredAt = now;
         State.ExpiresAt = Math.Min(State.ExpiresAt, now + options.Value.AnsweredOfferTtl);
         await SaveAsync();
-
-        // The offer leaves discovery and reaches the offerer's mailbox before the answer is acknowledged.
-        var notice = new AnswerNotice(Id, answererId, sdp, now, State.Topics, State.ExpiresAt);
-        await Task.WhenAll(State.Topics
-            .Select(topic => GrainFactory.GetGrain<ITopicGrain>(topic).RemoveAsync(Id))
-            .Append(GrainFactory.GetGrain<IPeerGrain>(State.PeerId).OfferAnsweredAsync(notice))
-            .Append(GrainFactory.GetGrain<IPeerGrain>(answererId).OfferJoinedAsync(Id, State.ExpiresAt, State.OffererCandidates.ToArray())));
+        await DeliverAnswerAsync();
         ScheduleAnsweredExpiry();
         RondevuMetrics.OffersAnswered.Add(1);
         return new AnswerResult(OfferOutcome.Ok, now);
@@ -190,6 +202,17 @@ public sealed class OfferGrain(
             await RemoveEverywhereAsync();
             RondevuMetrics.OffersExpired.Add(1);
         }
+    }
+
+    /// <summary>The offer leaves discovery and reaches both peers' mailboxes before the answer is acknowledged.</summary>
+    private Task DeliverAnswerAsync()
+    {
+        var answererId = State.AnswererPeerId!;
+        var notice = new AnswerNotice(Id, answererId, State.AnswerSdp!, State.AnsweredAt!.Value, State.Topics, State.ExpiresAt);
+        return Task.WhenAll(State.Topics
+            .Select(topic => GrainFactory.GetGrain<ITopicGrain>(topic).RemoveAsync(Id))
+            .Append(GrainFactory.GetGrain<IPeerGrain>(State.PeerId).OfferAnsweredAsync(notice))
+            .Append(GrainFactory.GetGrain<IPeerGrain>(answererId).OfferJoinedAsync(Id, State.ExpiresAt, State.OffererCandidates.ToArray())));
     }
 
     /// <summary>Cleans up an answered offer when its shortened life ends. A timer, not a reminder: it

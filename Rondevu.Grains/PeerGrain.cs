@@ -66,17 +66,22 @@ public sealed class PeerGrain : Grain, IPeerGrain
 
         // Reserve the slots before the first await, so concurrent publishes can't pass the cap together.
         var ids = drafts.Select(_ => Ids.New()).ToArray();
+        var reserved = drafts.Select(d => now + d.TtlMs).ToArray();
         for (var i = 0; i < ids.Length; i++)
         {
-            State.Offers[ids[i]] = now + drafts[i].TtlMs;
+            State.Offers[ids[i]] = reserved[i];
         }
         try
         {
             var offers = await Task.WhenAll(ids.Select((id, i) =>
                 GrainFactory.GetGrain<IOfferGrain>(id).CreateAsync(PeerId, drafts[i])));
-            foreach (var offer in offers)
+            for (var i = 0; i < offers.Length; i++)
             {
-                State.Offers[offer.Id] = offer.ExpiresAt;
+                // Unless an answer or a delete already changed the entry while the batch was created.
+                if (State.Offers.TryGetValue(ids[i], out var expiresAt) && expiresAt == reserved[i])
+                {
+                    State.Offers[ids[i]] = offers[i].ExpiresAt;
+                }
             }
             await _writer.RunAsync();
             return new PublishResult(false, offers);
@@ -139,6 +144,10 @@ public sealed class PeerGrain : Grain, IPeerGrain
 
     public async Task OfferAnsweredAsync(AnswerNotice answer)
     {
+        if (State.Answers.Exists(a => a.OfferId == answer.OfferId && a.AnsweredAt == answer.AnsweredAt))
+        {
+            return;
+        }
         State.Answers.RemoveAll(a => a.OfferId == answer.OfferId);
         State.Answers.Add(answer with { DeliveredAt = Stamp() });
         State.Offers[answer.OfferId] = answer.ExpiresAt;
@@ -148,8 +157,12 @@ public sealed class PeerGrain : Grain, IPeerGrain
 
     public async Task OfferJoinedAsync(string offerId, long expiresAt, IceCandidate[] offererCandidates)
     {
-        State.Answered[offerId] = expiresAt;
         Deliver(offerId, offererCandidates);
+        if (State.Answered.TryGetValue(offerId, out var known) && known == expiresAt)
+        {
+            return;
+        }
+        State.Answered[offerId] = expiresAt;
         await _writer.RunAsync();
     }
 

@@ -40,7 +40,20 @@ public sealed class AnswerAndLifecycleTests(GatewayFixture gateway)
         var id = await _api.PublishOneOk(offerer, Api.Unique());
         await _api.AnswerOk(first, id);
         Expect.Error(await _api.Answer(second, id), HttpStatusCode.Conflict);
-        Expect.Error(await _api.Answer(first, id), HttpStatusCode.Conflict);
+        Expect.Error(await _api.Answer(first, id, "v=0 another answer"), HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task Retrying_the_same_answer_is_answered_as_the_first_time()
+    {
+        var offerer = await _api.Register();
+        var answerer = await _api.Register();
+        var id = await _api.PublishOneOk(offerer, Api.Unique());
+        var answeredAt = await _api.AnswerOk(answerer, id, "v=0 retried");
+
+        Assert.Equal(answeredAt, await _api.AnswerOk(answerer, id, "v=0 retried"));
+        var answers = Expect.Ok(await _api.Get("/offers/answers", offerer)).GetProperty("answers");
+        Assert.Equal(answeredAt, Assert.Single(answers.EnumerateArray()).GetProperty("answeredAt").GetInt64());
     }
 
     [Fact]

@@ -1,0 +1,95 @@
+using Rondevu.Grains;
+
+namespace Rondevu.Tests.Grains;
+
+[Collection(GrainClusterCollection.Name)]
+public sealed class ExpiryGrainTests(GrainClusterFixture cluster)
+{
+    private static readonly TimeSpan CleanupDeadline = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task Expired_offer_vanishes_from_every_read_and_the_reminder_removes_every_trace()
+    {
+        var owner = Ids.New();
+        var t1 = GrainClusterFixture.UniqueTopic("expiry-a");
+        var t2 = GrainClusterFixture.UniqueTopic("expiry-b");
+        var offer = await cluster.PublishOneAsync(owner, [t1, t2], ttlMs: 2_000);
+        var grain = cluster.Offer(offer.Id);
+        Assert.NotNull(await grain.GetAsync());
+        Assert.Equal(1, await cluster.IndexedPeersAsync(t1));
+        Assert.True((await cluster.ReadStoredAsync<OfferState>("offer", grain)).RecordExists);
+
+        // Past expiresAt every read hides the offer, whether or not the cleanup has run yet.
+        await GrainClusterFixture.Eventually(
+            () => Task.FromResult(GrainClusterFixture.Now > offer.ExpiresAt), TimeSpan.FromSeconds(5), "the clock to pass expiresAt");
+        Assert.Null(await grain.GetAsync());
+        foreach (var topic in new[] { t1, t2 })
+        {
+            var page = await cluster.Topic(topic).DiscoverAsync(50, null);
+            Assert.Equal(0, page.Total);
+            Assert.Empty(page.Offers);
+        }
+        Assert.Empty(await cluster.Peer(owner).GetOffersAsync());
+        Assert.Equal(OfferOutcome.NotFound, (await grain.AnswerAsync(Ids.New(), "late", null)).Outcome);
+        Assert.Null(await grain.HeartbeatAsync(owner));
+        Assert.False(await grain.DeleteAsync(owner));
+
+        // Only the reminder tells the topics (and so the index) and clears the stored records.
+        await GrainClusterFixture.Eventually(async () =>
+            await cluster.IndexedPeersAsync(t1) is null && await cluster.IndexedPeersAsync(t2) is null,
+            CleanupDeadline, "the expiry reminder to take the topics out of the index");
+        await GrainClusterFixture.Eventually(async () =>
+            !(await cluster.ReadStoredAsync<OfferState>("offer", grain)).RecordExists,
+            CleanupDeadline, "the expiry reminder to clear the offer's stored state");
+        Assert.False((await cluster.ReadStoredAsync<TopicState>("topic", cluster.Topic(t1))).RecordExists);
+        Assert.False((await cluster.ReadStoredAsync<TopicState>("topic", cluster.Topic(t2))).RecordExists);
+        Assert.False((await cluster.ReadStoredAsync<PeerState>("peer", cluster.Peer(owner))).RecordExists);
+
+        // The expired offer no longer takes one of the peer's slots.
+        var refill = await cluster.Peer(owner).PublishAsync(Enumerable.Range(0, GrainClusterFixture.MaxOffersPerPeer)
+            .Select(_ => new OfferDraft("sdp", [t1], GrainClusterFixture.LongTtl, null, null)).ToArray());
+        Assert.False(refill.PeerLimitReached);
+    }
+
+    [Fact]
+    public async Task Answered_offers_are_cleaned_up_after_the_answered_ttl()
+    {
+        // Many offers at once: each cleanup timer runs at its own phase against the millisecond
+        // clock, so a timing mistake in the cleanup shows up in some of them.
+        const int count = 40;
+        var topic = GrainClusterFixture.UniqueTopic("expiry-answered");
+        var pairs = Enumerable.Range(0, count).Select(_ => (Owner: Ids.New(), Answerer: Ids.New())).ToArray();
+        var offers = await Task.WhenAll(pairs.Select(p => cluster.PublishOneAsync(p.Owner, [topic])));
+        var answers = await Task.WhenAll(offers.Zip(pairs, (o, p) => cluster.Offer(o.Id).AnswerAsync(p.Answerer, "answer", null)));
+        Assert.All(answers, a => Assert.Equal(OfferOutcome.Ok, a.Outcome));
+        Assert.Null(await cluster.IndexedPeersAsync(topic));
+
+        var (owner, answerer) = pairs[0];
+        var grain = cluster.Offer(offers[0].Id);
+        Assert.Single(await cluster.Peer(owner).GetAnswersAsync(null));
+        Assert.Single(await cluster.Peer(owner).GetOffersAsync());
+        var expiresAt = answers.Max(a => a.AnsweredAt) + GrainClusterFixture.AnsweredOfferTtl;
+
+        await GrainClusterFixture.Eventually(
+            () => Task.FromResult(GrainClusterFixture.Now > expiresAt), TimeSpan.FromSeconds(10), "the answered offers to expire");
+        Assert.Null(await grain.GetAsync());
+        Assert.Empty(await cluster.Peer(owner).GetAnswersAsync(null));
+        Assert.Empty(await cluster.Peer(owner).GetOffersAsync());
+        Assert.Equal(OfferOutcome.NotFound, (await grain.GetCandidatesAsync(answerer, null)).Outcome);
+        Assert.Equal(OfferOutcome.NotFound, (await grain.AddCandidatesAsync(owner, ["{}"])).Outcome);
+
+        // The original TTL is minutes away, so this cleanup is the answered offer's own work.
+        string[] stored = [];
+        await GrainClusterFixture.Eventually(async () =>
+        {
+            var records = await Task.WhenAll(offers.Select(o => cluster.ReadStoredAsync<OfferState>("offer", cluster.Offer(o.Id))));
+            stored = offers.Zip(records).Where(x => x.Second.RecordExists).Select(x => x.First.Id).ToArray();
+            return stored.Length == 0;
+        }, CleanupDeadline, () => $"the answered offers' stored state to be cleared; {stored.Length} of {count} still stored: {string.Join(", ", stored)}");
+        foreach (var (o, a) in pairs)
+        {
+            Assert.False((await cluster.ReadStoredAsync<PeerState>("peer", cluster.Peer(o))).RecordExists);
+            Assert.False((await cluster.ReadStoredAsync<PeerState>("peer", cluster.Peer(a))).RecordExists);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+using Orleans.TestingHost;
+using Rondevu.Grains;
+
+namespace Rondevu.Tests.Grains;
+
+[CollectionDefinition(Name)]
+public sealed class GrainClusterCollection : ICollectionFixture<GrainClusterFixture>
+{
+    public const string Name = "grain cluster";
+}
+
+/// <summary>
+/// Two in-process silos (in-memory transport, so nothing listens on a socket) with in-memory
+/// storage and reminders, and limits short enough that expiry can be watched within a test.
+/// </summary>
+public sealed class GrainClusterFixture : IAsyncLifetime
+{
+    public const int MaxOffersPerPeer = 5;
+    public const int MaxIceCandidatesPerOffer = 50;
+    public const int MaxWaitersPerPeer = 4;
+    /// <summary>Long enough for an ICE exchange on a busy 2-core machine, short enough to watch the cleanup.</summary>
+    public const long AnsweredOfferTtl = 3_000;
+    /// <summary>The TTL tests use when the offer must not expire during the test.</summary>
+    public const long LongTtl = 120_000;
+
+    public static readonly IReadOnlyDictionary<string, string?> Settings = new Dictionary<string, string?>
+    {
+        ["OFFER_MIN_TTL"] = "1000",
+        ["OFFER_DEFAULT_TTL"] = "2000",
+        ["ANSWERED_OFFER_TTL"] = AnsweredOfferTtl.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["MAX_OFFERS_PER_PEER"] = MaxOffersPerPeer.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["MAX_ICE_CANDIDATES_PER_OFFER"] = MaxIceCandidatesPerOffer.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["MAX_WAITERS_PER_PEER"] = MaxWaitersPerPeer.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.GrainFactory;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(2);
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+        await WarmUpAsync();
+    }
+
+    /// <summary>One pass through every grain, so no test pays the first call's start-up cost inside a short TTL.</summary>
+    private async Task WarmUpAsync()
+    {
+        var peer = Ids.New();
+        var topic = UniqueTopic("warm-up");
+        var offer = await PublishOneAsync(peer, [topic]);
+        await Offer(offer.Id).GetAsync();
+        await Topic(topic).DiscoverAsync(1, null);
+        await AllTopicsAsync(topic);
+        await Offer(offer.Id).AnswerAsync(Ids.New(), "answer", null);
+        await Offer(offer.Id).AddCandidatesAsync(peer, ["{}"]);
+        await Offer(offer.Id).DeleteAsync(peer);
+        await ReadStoredAsync<OfferState>("offer", Offer(offer.Id));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Cluster is not null)
+        {
+            await Cluster.StopAllSilosAsync();
+            await Cluster.DisposeAsync();
+        }
+    }
+
+    public IPeerGrain Peer(string peerId) => Grains.GetGrain<IPeerGrain>(peerId);
+    public IOfferGrain Offer(string offerId) => Grains.GetGrain<IOfferGrain>(offerId);
+    public ITopicGrain Topic(string topic) => Grains.GetGrain<ITopicGrain>(topic);
+    public ITopicIndexGrain IndexShard(int shard) => Grains.GetGrain<ITopicIndexGrain>(shard);
+
+    /// <summary>Publishes one offer and returns it; fails the test when the peer cap refuses it.</summary>
+    public async Task<OfferView> PublishOneAsync(
+        string peerId, string[] topics, long ttlMs = LongTtl, string? secret = null, string? info = null, string? sdp = null)
+    {
+        var result = await Peer(peerId).PublishAsync([new OfferDraft(sdp ?? $"v=0 sdp of {peerId}", topics, ttlMs, secret, info)]);
+        Assert.False(result.PeerLimitReached);
+        return Assert.Single(result.Offers);
+    }
+
+    /// <summary>Every shard's matches for the prefix, merged the way the gateway merges them.</summary>
+    public async Task<(TopicCount[] Topics, int Total)> AllTopicsAsync(string startsWith)
+    {
+        var pages = await Task.WhenAll(Enumerable.Range(0, TopicShards.Count)
+            .Select(shard => IndexShard(shard).TopAsync(10_000, startsWith)));
+        var merged = pages.SelectMany(p => p.Topics)
+            .OrderByDescending(t => t.ActivePeers)
+            .ThenBy(t => t.Topic, StringComparer.Ordinal)
+            .ToArray();
+        return (merged, pages.Sum(p => p.Total));
+    }
+
+    /// <summary>What the topic's index shard says about exactly this topic (null when it is not listed).</summary>
+    public async Task<int?> IndexedPeersAsync(string topic)
+    {
+        var page = await IndexShard(TopicShards.Of(topic)).TopAsync(10_000, topic);
+        return page.Topics.FirstOrDefault(t => t.Topic == topic)?.ActivePeers;
+    }
+
+    /// <summary>Reads a grain's record straight from the silo's grain storage, bypassing the grain.</summary>
+    public async Task<IGrainState<T>> ReadStoredAsync<T>(string stateName, IAddressable grain)
+    {
+        var silo = Assert.IsType<InProcessSiloHandle>(Cluster.Primary);
+        var storage = silo.ServiceProvider.GetRequiredKeyedService<IGrainStorage>(RondevuSiloExtensions.StorageName);
+        var state = new GrainState<T>();
+        await storage.ReadStateAsync(stateName, grain.GetGrainId(), state);
+        return state;
+    }
+
+    public static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails with <paramref name="what"/> at the deadline.</summary>
+    public static Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what) =>
+        Eventually(condition, timeout, () => what);
+
+    /// <summary>As above, with a failure message built at the deadline (to show what was still wrong).</summary>
+    public static async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, Func<string> what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (await condition())
+            {
+                return;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out after {timeout.TotalSeconds:0.#} s waiting for: {what()}");
+            }
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>A topic name no other test uses, so the shared topic index can be asserted exactly.</summary>
+    public static string UniqueTopic(string label) => $"{label}-{Guid.NewGuid():N}";
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings).Build();
+            siloBuilder
+                .AddMemoryGrainStorage(RondevuSiloExtensions.StorageName)
+                .UseInMemoryReminderService()
+                .AddRondevuGrains(configuration)
+                .Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using Rondevu.Grains;
+
+namespace Rondevu.Tests.Grains;
+
+[Collection(GrainClusterCollection.Name)]
+public sealed class OfferLifecycleGrainTests(GrainClusterFixture cluster)
+{
+    [Fact]
+    public async Task Published_offer_is_readable_discoverable_and_indexed_under_each_topic()
+    {
+        var peer = Ids.New();
+        var t1 = GrainClusterFixture.UniqueTopic("life-a");
+        var t2 = GrainClusterFixture.UniqueTopic("life-b");
+        var before = GrainClusterFixture.Now;
+
+        var published = await cluster.PublishOneAsync(peer, [t1, t2], secret: "s3cret", info: "hello", sdp: "v=0 offer");
+
+        Assert.True(Ids.IsValid(published.Id));
+        Assert.Equal(peer, published.PeerId);
+        Assert.InRange(published.CreatedAt, before, GrainClusterFixture.Now);
+        Assert.Equal(published.CreatedAt + GrainClusterFixture.LongTtl, published.ExpiresAt);
+        Assert.Equal(published.CreatedAt, published.LastSeen);
+
+        var stored = await cluster.Offer(published.Id).GetAsync();
+        Assert.NotNull(stored);
+        Assert.Equal("v=0 offer", stored.Sdp);
+        Assert.Equal([t1, t2], stored.Topics);
+        Assert.Equal("s3cret", stored.Secret);
+        Assert.Equal("hello", stored.Info);
+        Assert.Null(stored.AnswererPeerId);
+        Assert.Null(stored.AnsweredAt);
+
+        string[] topics = [t1, t2];
+        var expected = new TopicEntry(published.Id, peer, "v=0 offer", topics, published.ExpiresAt, published.LastSeen, true, "hello");
+        foreach (var topic in topics)
+        {
+            var page = await cluster.Topic(topic).DiscoverAsync(50, null);
+            Assert.Equal(1, page.Total);
+            var entry = Assert.Single(page.Offers);
+            Assert.Equal(topics, entry.Topics);
+            Assert.Equal(expected, entry with { Topics = topics });
+            Assert.Equal(1, await cluster.IndexedPeersAsync(topic));
+            var (listed, total) = await cluster.AllTopicsAsync(topic);
+            Assert.Equal(1, total);
+            Assert.Equal(new TopicCount(topic, 1), Assert.Single(listed));
+        }
+
+        var mine = await cluster.Peer(peer).GetOffersAsync();
+        Assert.Equal(published.Id, Assert.Single(mine).Id);
+    }
+
+    [Fact]
+    public async Task Unknown_offer_reads_as_null_and_refuses_every_action()
+    {
+        var offer = cluster.Offer(Ids.New());
+        var someone = Ids.New();
+
+        Assert.Null(await offer.GetAsync());
+        Assert.Equal(OfferOutcome.NotFound, (await offer.AnswerAsync(someone, "sdp", null)).Outcome);
+        Assert.Equal(OfferOutcome.NotFound, (await offer.AddCandidatesAsync(someone, ["{}"])).Outcome);
+        Assert.Equal(OfferOutcome.NotFound, (await offer.GetCandidatesAsync(someone, null)).Outcome);
+        Assert.Null(await offer.HeartbeatAsync(someone));
+        Assert.False(await offer.DeleteAsync(someone));
+    }
+
+    [Fact]
+    public async Task Heartbeat_updates_lastSeen_without_extending_expiry_and_moves_the_offer_first()
+    {
+        var peer = Ids.New();
+        var topic = GrainClusterFixture.UniqueTopic("heartbeat");
+        var older = await cluster.PublishOneAsync(peer, [topic]);
+        var newer = await cluster.PublishOneAsync(peer, [topic]);
+
+        // Discovery and the peer's list are ordered by lastSeen desc (offer id asc on ties).
+        var expectedBefore = new[] { older, newer }
+            .OrderByDescending(o => o.LastSeen).ThenBy(o => o.Id, StringComparer.Ordinal).Select(o => o.Id).ToArray();
+        Assert.Equal(expectedBefore, (await cluster.Topic(topic).DiscoverAsync(50, null)).Offers.Select(o => o.OfferId));
+        Assert.Equal(expectedBefore, (await cluster.Peer(peer).GetOffersAsync()).Select(o => o.Id));
+
+        // Beat the older offer until its lastSeen is strictly newer than the other's.
+        long lastSeen = 0;
+        await GrainClusterFixture.Eventually(async () =>
+        {
+            lastSeen = await cluster.Offer(older.Id).HeartbeatAsync(peer) ?? throw new Xunit.Sdk.XunitException("heartbeat refused");
+            return lastSeen > newer.LastSeen;
+        }, TimeSpan.FromSeconds(5), "a heartbeat in a later millisecond");
+
+        var view = await cluster.Offer(older.Id).GetAsync();
+        Assert.NotNull(view);
+        Assert.Equal(lastSeen, view.LastSeen);
+        Assert.Equal(older.ExpiresAt, view.ExpiresAt);
+
+        var page = await cluster.Topic(topic).DiscoverAsync(50, null);
+        Assert.Equal([older.Id, newer.Id], page.Offers.Select(o => o.OfferId));
+        Assert.Equal(lastSeen, page.Offers[0].LastSeen);
+        Assert.Equal(older.ExpiresAt, page.Offers[0].ExpiresAt);
+        Assert.Equal([older.Id, newer.Id], (await cluster.Peer(peer).GetOffersAsync()).Select(o => o.Id));
+    }
+
+    [Fact]
+    public async Task Heartbeat_from_anyone_but_the_owner_is_refused()
+    {
+        var peer = Ids.New();
+        var offer = await cluster.PublishOneAsync(peer, [GrainClusterFixture.UniqueTopic("heartbeat-stranger")]);
+
+        Assert.Null(await cluster.Offer(offer.Id).HeartbeatAsync(Ids.New()));
+        Assert.Equal(offer.LastSeen, (await cluster.Offer(offer.Id).GetAsync())!.LastSeen);
+    }
+
+    [Fact]
+    public async Task Delete_removes_the_offer_from_topic_peer_index_and_storage_before_it_returns()
+    {
+        var peer = Ids.New();
+        var t1 = GrainClusterFixture.UniqueTopic("delete-a");
+        var t2 = GrainClusterFixture.UniqueTopic("delete-b");
+        var offer = await cluster.PublishOneAsync(peer, [t1, t2]);
+        var other = await cluster.PublishOneAsync(Ids.New(), [t1]);
+        var grain = cluster.Offer(offer.Id);
+
+        Assert.False(await grain.DeleteAsync(Ids.New()));
+        Assert.NotNull(await grain.GetAsync());
+
+        Assert.True(await grain.DeleteAsync(peer));
+
+        // No waiting: every index has forgotten the offer by the time DeleteAsync returned.
+        Assert.Null(await grain.GetAsync());
+        var page1 = await cluster.Topic(t1).DiscoverAsync(50, null);
+        Assert.Equal(1, page1.Total);
+        Assert.Equal(other.Id, Assert.Single(page1.Offers).OfferId);
+        var page2 = await cluster.Topic(t2).DiscoverAsync(50, null);
+        Assert.Equal(0, page2.Total);
+        Assert.Empty(page2.Offers);
+        Assert.Equal(1, await cluster.IndexedPeersAsync(t1));
+        Assert.Null(await cluster.IndexedPeersAsync(t2));
+        Assert.Empty(await cluster.Peer(peer).GetOffersAsync());
+        Assert.False((await cluster.ReadStoredAsync<OfferState>("offer", grain)).RecordExists);
+        Assert.False((await cluster.ReadStoredAsync<PeerState>("peer", cluster.Peer(peer))).RecordExists);
+        Assert.False((await cluster.ReadStoredAsync<TopicState>("topic", cluster.Topic(t2))).RecordExists);
+
+        Assert.False(await grain.DeleteAsync(peer));
+        Assert.Equal(OfferOutcome.NotFound, (await grain.AddCandidatesAsync(peer, ["{}"])).Outcome);
+    }
+
+    [Fact]
+    public async Task Delete_of_an_answered_offer_clears_the_owners_mailbox()
+    {
+        var owner = Ids.New();
+        var offer = await cluster.PublishOneAsync(owner, [GrainClusterFixture.UniqueTopic("delete-answered")]);
+        Assert.Equal(OfferOutcome.Ok, (await cluster.Offer(offer.Id).AnswerAsync(Ids.New(), "answer", null)).Outcome);
+        Assert.Single(await cluster.Peer(owner).GetAnswersAsync(null));
+
+        Assert.True(await cluster.Offer(offer.Id).DeleteAsync(owner));
+
+        Assert.Empty(await cluster.Peer(owner).GetAnswersAsync(null));
+        Assert.Empty(await cluster.Peer(owner).GetOffersAsync());
+        Assert.Null(await cluster.Offer(offer.Id).GetAsync());
+    }
+}
