@@ -75,7 +75,12 @@ public sealed class OfferGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (IsLive && State.AnswererPeerId is not null)
+        if (offer.RecordExists && !IsLive)
+        {
+            // Expired while no silo ran: Orleans fires the missed reminder only at its next period.
+            this.RegisterGrainTimer(_ => ExpireAsync(), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+        }
+        else if (IsLive && State.AnswererPeerId is not null)
         {
             // A silo may have died between storing the answer and delivering it: deliver it again
             // (the peers take it idempotently), off the activation path, and end the offer on time.
@@ -197,10 +202,9 @@ public sealed class OfferGrain(
             await UnregisterExpiryAsync();
             DeactivateOnIdle();
         }
-        else if (!IsLive)
+        else
         {
-            await RemoveEverywhereAsync();
-            RondevuMetrics.OffersExpired.Add(1);
+            await ExpireAsync();
         }
     }
 
@@ -222,22 +226,26 @@ public sealed class OfferGrain(
         _answeredExpiry?.Dispose();
         var due = TimeSpan.FromMilliseconds(Math.Max(0, State.ExpiresAt - Now) + 1);
         _answeredExpiry = this.RegisterGrainTimer(
-            async _ =>
+            _ =>
             {
-                if (!offer.RecordExists)
-                {
-                    return;
-                }
-                if (IsLive)
+                if (offer.RecordExists && IsLive)
                 {
                     // Timers may fire a little early against the millisecond clock: try again at expiry.
                     ScheduleAnsweredExpiry();
-                    return;
+                    return Task.CompletedTask;
                 }
-                await RemoveEverywhereAsync();
-                RondevuMetrics.OffersExpired.Add(1);
+                return ExpireAsync();
             },
             new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+    }
+
+    private async Task ExpireAsync()
+    {
+        if (offer.RecordExists && !IsLive)
+        {
+            await RemoveEverywhereAsync();
+            RondevuMetrics.OffersExpired.Add(1);
+        }
     }
 
     private async Task RemoveEverywhereAsync()

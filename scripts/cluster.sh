@@ -7,6 +7,9 @@
 #   scripts/cluster.sh status           what runs, and whether it answers /health
 #   scripts/cluster.sh kill-silo N      SIGKILL silo N (1-based)
 #   scripts/cluster.sh restart-silo N   stop silo N if it runs (SIGTERM), start it again, wait for it
+#   scripts/cluster.sh stop-all         stop every silo and gateway (SIGTERM), keep PostgreSQL and CLUSTER_DIR
+#   scripts/cluster.sh start-all        start them again on the same database (PostgreSQL started if
+#                                       needed, no build, no migration) and wait until they answer
 #
 # Environment (defaults in brackets):
 #   CLUSTER_DIR [${TMPDIR:-/tmp}/rondevu-cluster]  logs (*.log), PIDs (*.pid), PostgreSQL data
@@ -21,6 +24,8 @@
 #   KEEP_DATA [0]             1: keep the database of a previous run instead of starting empty
 #   UP_TIMEOUT [60]           seconds `up` and `restart-silo` wait for /health
 #   CONFIGURATION [Release]   build configuration
+#   BIN_DIR                   run BIN_DIR/Rondevu.Silo/Rondevu.Silo.dll and BIN_DIR/Rondevu.Gateway/Rondevu.Gateway.dll
+#                             (a copy of the build output, safe from rebuilds) instead of each project's bin/
 # Every other variable (OFFER_DEFAULT_TTL, MAX_OFFERS_PER_PEER, Logging__LogLevel__Default, ...) is
 # passed through to the silos and gateways.
 set -euo pipefail
@@ -44,8 +49,13 @@ log() { echo "cluster.sh: $*" >&2; }
 
 dll() {
   local project="$1" path
-  path="$(ls "$ROOT/$project/bin/$CONFIGURATION"/net*/"$project.dll" 2>/dev/null | head -1)"
-  [[ -n "$path" ]] || die "$project is not built ($CONFIGURATION); run without NO_BUILD=1"
+  if [[ -n "${BIN_DIR:-}" ]]; then
+    path="$BIN_DIR/$project/$project.dll"
+    [[ -f "$path" ]] || die "$path not found (BIN_DIR=$BIN_DIR)"
+  else
+    path="$(ls "$ROOT/$project/bin/$CONFIGURATION"/net*/"$project.dll" 2>/dev/null | head -1)"
+    [[ -n "$path" ]] || die "$project is not built ($CONFIGURATION); run without NO_BUILD=1"
+  fi
   echo "$path"
 }
 
@@ -84,6 +94,7 @@ start_silo() {
     Orleans__GatewayPort=$((SILO_GATEWAY_PORT_BASE + n)) \
     Silo__HttpPort=$((SILO_HTTP_PORT_BASE + n)) \
     Silo__HttpHost=127.0.0.1 \
+    ASPNETCORE_CONTENTROOT="$(dirname "$(dll Rondevu.Silo)")" \
     "$DOTNET" "$(dll Rondevu.Silo)"
 }
 
@@ -96,6 +107,7 @@ start_gateway() {
     ConnectionStrings__Postgres="$cs" \
     Orleans__ClusteringProvider=Postgres \
     AUTH_SECRET="$(cat "$CLUSTER_DIR/auth_secret")" \
+    ASPNETCORE_CONTENTROOT="$(dirname "$(dll Rondevu.Gateway)")" \
     "$DOTNET" "$(dll Rondevu.Gateway)"
 }
 
@@ -177,6 +189,13 @@ cmd_up() {
   ConnectionStrings__Postgres="$cs" "$DOTNET" "$(dll Rondevu.Silo)" migrate >"$CLUSTER_DIR/migrate.log" 2>&1 ||
     { cat "$CLUSTER_DIR/migrate.log" >&2; die "schema migration failed"; }
 
+  start_processes
+  log "up in $((SECONDS - started))s: $SILOS silos, ${#GATEWAYS[@]} gateways, logs in $CLUSTER_DIR"
+  for n in "${GATEWAYS[@]}"; do echo "http://127.0.0.1:$n"; done
+}
+
+# Starts every silo and gateway and waits until all of them answer /health.
+start_processes() {
   local n waits=()
   for n in $(seq 1 "$SILOS"); do
     start_silo "$n"
@@ -187,21 +206,45 @@ cmd_up() {
     waits+=("gateway-$((n + 1)):${GATEWAYS[$n]}")
   done
   wait_healthy "${waits[@]}"
-
-  log "up in $((SECONDS - started))s: $SILOS silos, ${#GATEWAYS[@]} gateways, logs in $CLUSTER_DIR"
-  for n in "${GATEWAYS[@]}"; do echo "http://127.0.0.1:$n"; done
 }
 
-cmd_down() {
+# Gateways first, so no request lands on a silo that is going away.
+stop_processes() {
   local f
-  [[ -d "$CLUSTER_DIR" ]] || return 0
-  # Gateways first, so no request lands on a silo that is going away.
   for f in "$CLUSTER_DIR"/gateway-*.pid; do [[ -e "$f" ]] && stop_pidfile "$f" & done
   wait
   for f in "$CLUSTER_DIR"/silo-*.pid; do [[ -e "$f" ]] && stop_pidfile "$f" & done
   wait
+}
+
+cmd_down() {
+  [[ -d "$CLUSTER_DIR" ]] || return 0
+  stop_processes
   "$ROOT/scripts/pg.sh" stop "$CLUSTER_DIR/pg"
   log "down"
+}
+
+cmd_stop_all() {
+  [[ -d "$CLUSTER_DIR" ]] || return 0
+  stop_processes
+  log "silos and gateways stopped; PostgreSQL and $CLUSTER_DIR kept"
+}
+
+cmd_start_all() {
+  local started=$SECONDS f
+  [[ -d "$CLUSTER_DIR" ]] || die "no cluster in $CLUSTER_DIR (run up first)"
+  for f in "$CLUSTER_DIR"/*.pid; do
+    [[ -e "$f" ]] || continue
+    alive "$f" && die "$(basename "$f" .pid) still runs; run stop-all first"
+    rm -f "$f"
+  done
+  [[ -s "$CLUSTER_DIR/auth_secret" ]] || die "no auth_secret in $CLUSTER_DIR (run up first)"
+  dll Rondevu.Silo >/dev/null
+  dll Rondevu.Gateway >/dev/null
+  "$ROOT/scripts/pg.sh" start "$CLUSTER_DIR/pg" "$PG_PORT" >/dev/null
+  start_processes
+  log "started again in $((SECONDS - started))s: $SILOS silos, ${#GATEWAYS[@]} gateways"
+  for f in "${GATEWAYS[@]}"; do echo "http://127.0.0.1:$f"; done
 }
 
 cmd_status() {
@@ -254,5 +297,7 @@ case "${1:-}" in
   status) cmd_status ;;
   kill-silo) cmd_kill_silo "${2:-}" ;;
   restart-silo) cmd_restart_silo "${2:-}" ;;
-  *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  stop-all) cmd_stop_all ;;
+  start-all) cmd_start_all ;;
+  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

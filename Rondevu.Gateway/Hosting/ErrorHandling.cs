@@ -22,7 +22,8 @@ public static class ErrorHandling
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 ApiErrors.Create(StatusCodes.Status413PayloadTooLarge, "Request body too large"),
             BadHttpRequestException bad => ApiErrors.Create(bad.StatusCode, $"Bad request: {bad.Message}"),
-            TimeoutException or SiloUnavailableException or OrleansMessageRejectionException =>
+            // A silo or the connection to it went away mid-call: the client may retry, on any gateway.
+            TimeoutException or OrleansException =>
                 ApiErrors.Create(StatusCodes.Status503ServiceUnavailable, "Service temporarily unavailable; retry"),
             _ => ApiErrors.Create(StatusCodes.Status500InternalServerError, "Internal server error"),
         };
