@@ -7,7 +7,15 @@ public sealed record OfferDraft(
     [property: Id(1)] string[] Topics,
     [property: Id(2)] long TtlMs,
     [property: Id(3)] string? Secret,
-    [property: Id(4)] string? Info);
+    [property: Id(4)] string? Info)
+{
+    /// <summary>Runtime traces print messages: a secret must never be in them.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Topics = [{string.Join(", ", Topics)}], TtlMs = {TtlMs}, HasSecret = {Secret is not null}, SdpLength = {Sdp.Length}");
+        return true;
+    }
+}
 
 /// <summary>Everything known about one offer; the gateway decides which fields a caller may see.</summary>
 [GenerateSerializer, Immutable, Alias("Rondevu.OfferView")]
@@ -22,7 +30,15 @@ public sealed record OfferView(
     [property: Id(7)] string? Secret,
     [property: Id(8)] string? Info,
     [property: Id(9)] string? AnswererPeerId,
-    [property: Id(10)] long? AnsweredAt);
+    [property: Id(10)] long? AnsweredAt)
+{
+    /// <summary>Runtime traces print messages: a secret must never be in them.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Id = {Id}, PeerId = {PeerId}, Topics = [{string.Join(", ", Topics)}], ExpiresAt = {ExpiresAt}, HasSecret = {Secret is not null}, AnswererPeerId = {AnswererPeerId}");
+        return true;
+    }
+}
 
 /// <summary>What a topic keeps of a live, unanswered offer: exactly what discovery returns.</summary>
 [GenerateSerializer, Immutable, Alias("Rondevu.TopicEntry")]

@@ -60,7 +60,7 @@ public sealed class OfferGrain(
         await SaveAsync();
         var entry = ToTopicEntry();
         await Task.WhenAll(State.Topics
-            .Select(topic => GrainFactory.GetGrain<ITopicGrain>(topic).AddAsync(entry))
+            .Select(topic => GrainFactory.GetTopicGrain(topic).AddAsync(entry))
             .Append(this.RegisterOrUpdateReminder(
                 ExpiryReminder,
                 TimeSpan.FromMilliseconds(draft.TtlMs),
@@ -179,7 +179,7 @@ public sealed class OfferGrain(
         if (State.AnswererPeerId is null)
         {
             await Task.WhenAll(State.Topics.Select(topic =>
-                GrainFactory.GetGrain<ITopicGrain>(topic).TouchAsync(Id, State.LastSeen)));
+                GrainFactory.GetTopicGrain(topic).TouchAsync(Id, State.LastSeen)));
         }
         return State.LastSeen;
     }
@@ -214,7 +214,7 @@ public sealed class OfferGrain(
         var answererId = State.AnswererPeerId!;
         var notice = new AnswerNotice(Id, answererId, State.AnswerSdp!, State.AnsweredAt!.Value, State.Topics, State.ExpiresAt);
         return Task.WhenAll(State.Topics
-            .Select(topic => GrainFactory.GetGrain<ITopicGrain>(topic).RemoveAsync(Id))
+            .Select(topic => GrainFactory.GetTopicGrain(topic).RemoveAsync(Id))
             .Append(GrainFactory.GetGrain<IPeerGrain>(State.PeerId).OfferAnsweredAsync(notice))
             .Append(GrainFactory.GetGrain<IPeerGrain>(answererId).OfferJoinedAsync(Id, State.ExpiresAt, State.OffererCandidates.ToArray())));
     }
@@ -253,7 +253,7 @@ public sealed class OfferGrain(
         var topics = State.AnswererPeerId is null ? State.Topics : [];
         var peers = State.AnswererPeerId is null ? [State.PeerId] : new[] { State.PeerId, State.AnswererPeerId };
         await Task.WhenAll(topics
-            .Select(topic => GrainFactory.GetGrain<ITopicGrain>(topic).RemoveAsync(Id))
+            .Select(topic => GrainFactory.GetTopicGrain(topic).RemoveAsync(Id))
             .Concat(peers.Select(peer => GrainFactory.GetGrain<IPeerGrain>(peer).OfferRemovedAsync(Id))));
         await offer.ClearStateAsync();
         RondevuMetrics.ActiveOffers.Add(-1);

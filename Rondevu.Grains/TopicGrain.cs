@@ -39,7 +39,7 @@ public sealed class TopicGrain : Grain, ITopicGrain
     }
 
     private Dictionary<string, TopicEntry> Offers => _topic.State.Offers;
-    private string Topic => this.GetPrimaryKeyString();
+    private string Topic => TopicGrainKeys.TopicOf(this.GetPrimaryKeyString());
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {

@@ -71,7 +71,7 @@ public sealed class TopicIndexGrain : Grain, ITopicIndexGrain
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var stale = Topics.Where(t => t.Value.NextExpiry <= now && Matches(t.Key)).Select(t => t.Key).ToHashSet();
         var recounted = await Task.WhenAll(stale.Select(async topic =>
-            new TopicCount(topic, await GrainFactory.GetGrain<ITopicGrain>(topic).CountActivePeersAsync())));
+            new TopicCount(topic, await GrainFactory.GetTopicGrain(topic).CountActivePeersAsync())));
 
         var top = new List<TopicCount>(recounted.Where(t => t.ActivePeers > 0));
         var total = top.Count;

@@ -26,6 +26,10 @@ public sealed record SiloSettings
     public bool ApplySchema { get; init; }
     public int HttpPort { get; init; }
     public string HttpHost { get; init; } = "127.0.0.1";
+    /// <summary>Serve the Orleans dashboard at <c>/dashboard</c> on <see cref="HttpPort"/>.</summary>
+    public bool Dashboard { get; init; }
+    /// <summary>How long a stopping silo (SIGTERM, Ctrl+C) may take to hand its grains over before it just exits.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     public bool UsesPostgres =>
         Clustering == ClusteringProvider.Postgres || Storage == StateProvider.Postgres || Reminders == StateProvider.Postgres;
@@ -61,11 +65,17 @@ public sealed record SiloSettings
             ApplySchema = read.Bool("Database:ApplySchema", false),
             HttpPort = read.Int("Silo:HttpPort", 0, 0, 65535),
             HttpHost = configuration["Silo:HttpHost"] is { Length: > 0 } host ? host : "127.0.0.1",
+            Dashboard = read.Bool("Silo:Dashboard", false),
+            ShutdownTimeout = TimeSpan.FromSeconds(read.Int("Silo:ShutdownTimeoutSeconds", 30, 1, 3600)),
         };
 
         if (settings.SiloPort == settings.GatewayPort)
         {
             read.Errors.Add($"Orleans:SiloPort and Orleans:GatewayPort must differ (both are {settings.SiloPort}).");
+        }
+        if (settings.Dashboard && settings.HttpPort == 0 && !migrateOnly)
+        {
+            read.Errors.Add("Silo:Dashboard=true needs Silo:HttpPort: the dashboard is served on the silo's HTTP port.");
         }
         if (string.IsNullOrWhiteSpace(configuration[PostgresConnectionStringKey]))
         {

@@ -27,7 +27,7 @@ public static class DiscoveryEndpoints
         {
             return ApiErrors.BadRequest(error);
         }
-        var page = await grains.GetGrain<ITopicGrain>(topic.Value).DiscoverAsync(size.Value, filter.Value);
+        var page = await grains.GetTopicGrain(topic.Value).DiscoverAsync(size.Value, filter.Value);
         var offers = page.Offers.Select(PublicOffer.From).ToArray();
         return TypedResults.Ok(new DiscoveryResponse(topic.Value, offers, page.Total, offers.Length));
     }

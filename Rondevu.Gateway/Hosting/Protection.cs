@@ -22,13 +22,15 @@ public static class Protection
 
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
-            // Only the configured proxies; ASP.NET would otherwise trust loopback by default.
+            // Only the configured proxies: ASP.NET trusts loopback by default, and every sender when
+            // both lists are empty, so with no proxy configured the header is not read at all.
+            var proxies = settings.TrustedProxyNetworks();
+            options.ForwardedHeaders = proxies.Length > 0 ? ForwardedHeaders.XForwardedFor : ForwardedHeaders.None;
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();
-            foreach (var proxy in settings.TrustedProxyAddresses())
+            foreach (var network in proxies)
             {
-                options.KnownProxies.Add(proxy);
+                options.KnownIPNetworks.Add(network);
             }
         });
 

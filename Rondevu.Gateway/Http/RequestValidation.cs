@@ -85,7 +85,7 @@ public static class RequestValidation
 
     public static Validated<string> Sdp(JsonElement body, RondevuOptions limits)
     {
-        if (!body.TryGetProperty("sdp", out var sdp) || sdp.ValueKind != JsonValueKind.String || sdp.GetString() is not { Length: > 0 } text)
+        if (!body.TryGetProperty("sdp", out var sdp) || !TryGetText(sdp, out var text) || text.Length == 0)
         {
             return Validated<string>.Invalid("Missing or invalid required parameter: sdp must be a non-empty string");
         }
@@ -103,11 +103,10 @@ public static class RequestValidation
         var unique = new List<string>();
         foreach (var topic in topics.EnumerateArray())
         {
-            if (topic.ValueKind != JsonValueKind.String)
+            if (!TryGetText(topic, out var text))
             {
-                return Validated<string[]>.Invalid("Each topic must be a string");
+                return Validated<string[]>.Invalid("Each topic must be a string of valid Unicode text");
             }
-            var text = topic.GetString()!;
             var error = TopicError(text);
             if (error is not null)
             {
@@ -146,11 +145,10 @@ public static class RequestValidation
         {
             return new Validated<string?>(null, null);
         }
-        if (value.ValueKind != JsonValueKind.String)
+        if (!TryGetText(value, out var text))
         {
-            return Validated<string?>.Invalid($"{label} must be a string");
+            return Validated<string?>.Invalid($"{label} must be a string of valid Unicode text");
         }
-        var text = value.GetString()!;
         return text.Length > maxLength
             ? Validated<string?>.Invalid($"{label} must be {maxLength} characters or less")
             : text;
@@ -170,7 +168,10 @@ public static class RequestValidation
         var texts = new List<string>(candidates.GetArrayLength());
         foreach (var candidate in candidates.EnumerateArray())
         {
-            var text = candidate.GetRawText();
+            if (!TryGetRawText(candidate, out var text))
+            {
+                return Validated<string[]>.Invalid("Each candidate must be valid UTF-8 JSON");
+            }
             if (Encoding.UTF8.GetByteCount(text) > limits.MaxCandidateSize)
             {
                 return Validated<string[]>.Invalid($"Each candidate must be {limits.MaxCandidateSize} bytes or less");
@@ -255,6 +256,40 @@ public static class RequestValidation
                 : Validated<int>.Invalid($"{name} must be a positive integer");
         }
         return Math.Min(value, MaxPageSize);
+    }
+
+    /// <summary>A JSON string as .NET text; false for another kind, and for invalid UTF-8 or a lone
+    /// surrogate escape, which the JSON reader accepts but cannot turn into a string.</summary>
+    private static bool TryGetText(JsonElement element, out string text)
+    {
+        text = "";
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            return false;
+        }
+        try
+        {
+            text = element.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static bool TryGetRawText(JsonElement element, out string text)
+    {
+        try
+        {
+            text = element.GetRawText();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            text = "";
+            return false;
+        }
     }
 
     private static string? TopicError(string topic) =>

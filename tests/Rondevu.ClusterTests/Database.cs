@@ -21,15 +21,18 @@ public sealed class Database(string connectionString, string adminConnectionStri
 
     public Task<long> PeerRowsAsync(string peerId) => GuidGrainRowsAsync("peer", peerId);
 
+    /// <summary>A topic grain's key: the topic behind the prefix Rondevu.Grains' TopicGrainKeys adds.</summary>
+    private static string TopicKey(string topic) => "topic:" + topic;
+
     public Task<long> TopicRowsAsync(string topic) => ScalarAsync(
         "SELECT count(*) FROM OrleansStorage WHERE GrainTypeString = 'topic' AND GrainIdExtensionString = @key",
-        ("key", topic));
+        ("key", TopicKey(topic)));
 
     /// <summary>Topic rows whose state still names the offer.</summary>
     public Task<long> TopicRowsMentioningAsync(string topic, string offerId) => ScalarAsync(
         "SELECT count(*) FROM OrleansStorage WHERE GrainTypeString = 'topic' AND GrainIdExtensionString = @key " +
         "AND position(@needle in convert_from(PayloadBinary, 'UTF8')) > 0",
-        ("key", topic), ("needle", offerId));
+        ("key", TopicKey(topic)), ("needle", offerId));
 
     /// <summary>Peer rows whose state still names the offer.</summary>
     public async Task<long> PeerRowsMentioningAsync(string peerId, string offerId)

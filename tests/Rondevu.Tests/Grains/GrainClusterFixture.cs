@@ -75,7 +75,7 @@ public sealed class GrainClusterFixture : IAsyncLifetime
 
     public IPeerGrain Peer(string peerId) => Grains.GetGrain<IPeerGrain>(peerId);
     public IOfferGrain Offer(string offerId) => Grains.GetGrain<IOfferGrain>(offerId);
-    public ITopicGrain Topic(string topic) => Grains.GetGrain<ITopicGrain>(topic);
+    public ITopicGrain Topic(string topic) => Grains.GetTopicGrain(topic);
     public ITopicIndexGrain IndexShard(int shard) => Grains.GetGrain<ITopicIndexGrain>(shard);
 
     /// <summary>Publishes one offer and returns it; fails the test when the peer cap refuses it.</summary>
