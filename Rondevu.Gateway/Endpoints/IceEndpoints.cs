@@ -50,26 +50,26 @@ public static class IceEndpoints
     private static async Task<Results<Ok<CandidatesResponse>, JsonHttpResult<ErrorResponse>>> Get(
         string offerId, string? since, string? wait, ClaimsPrincipal user, IGrainFactory grains, LongPoll longPoll, CancellationToken cancellationToken)
     {
-        var after = RequestValidation.Since(since);
-        var hold = RequestValidation.Wait(wait);
-        if (RequestValidation.FirstError(after.Error, hold.Error) is { } error)
+        var push = RequestValidation.Push(since, wait);
+        if (!push.IsValid)
         {
-            return ApiErrors.BadRequest(error);
+            return ApiErrors.BadRequest(push.Error!);
         }
+        var (after, hold) = push.Value;
         if (!Ids.IsValid(offerId))
         {
             return ApiErrors.OfferNotFound();
         }
         var peerId = user.PeerId();
         var offer = grains.GetGrain<IOfferGrain>(offerId);
-        var result = await offer.GetCandidatesAsync(peerId, after.Value);
-        if (result is { Outcome: OfferOutcome.Ok, Candidates.Length: 0 } && hold.Value is { } duration)
+        var result = await offer.GetCandidatesAsync(peerId, after);
+        if (result is { Outcome: OfferOutcome.Ok, Candidates.Length: 0 } && hold is { } duration)
         {
             // The offer stays the source of truth; the peer's mailbox only says when to read it again.
             var peer = grains.GetGrain<IPeerGrain>(peerId);
             var status = await longPoll.HoldAsync(
                 duration,
-                (slice, token) => peer.WaitForCandidatesAsync(offerId, after.Value, slice, token),
+                (slice, token) => peer.WaitForCandidatesAsync(offerId, after, slice, token),
                 waited => waited != WaitStatus.TimedOut,
                 cancellationToken);
             if (status == WaitStatus.TooManyWaiters)
@@ -78,7 +78,7 @@ public static class IceEndpoints
             }
             if (status == WaitStatus.Ready)
             {
-                result = await offer.GetCandidatesAsync(peerId, after.Value);
+                result = await offer.GetCandidatesAsync(peerId, after);
             }
         }
         return result.Outcome switch

@@ -55,21 +55,21 @@ public static class OfferEndpoints
     private static async Task<Results<Ok<AnswersResponse>, JsonHttpResult<ErrorResponse>>> Answers(
         string? since, string? wait, ClaimsPrincipal user, IGrainFactory grains, LongPoll longPoll, CancellationToken cancellationToken)
     {
-        var after = RequestValidation.Since(since);
-        var hold = RequestValidation.Wait(wait);
-        if (RequestValidation.FirstError(after.Error, hold.Error) is { } error)
+        var push = RequestValidation.Push(since, wait);
+        if (!push.IsValid)
         {
-            return ApiErrors.BadRequest(error);
+            return ApiErrors.BadRequest(push.Error!);
         }
+        var (after, hold) = push.Value;
         var peer = grains.GetGrain<IPeerGrain>(user.PeerId());
-        if (hold.Value is not { } duration)
+        if (hold is not { } duration)
         {
-            var answers = await peer.GetAnswersAsync(after.Value);
+            var answers = await peer.GetAnswersAsync(after);
             return TypedResults.Ok(new AnswersResponse(answers.Select(AnswerItem.From).ToArray()));
         }
         var waited = await longPoll.HoldAsync(
             duration,
-            (slice, token) => peer.WaitForAnswersAsync(after.Value, slice, token),
+            (slice, token) => peer.WaitForAnswersAsync(after, slice, token),
             result => result.Status != WaitStatus.TimedOut,
             cancellationToken);
         return waited.Status == WaitStatus.TooManyWaiters

@@ -18,16 +18,16 @@ public static class PollEndpoints
     private static async Task<Results<Ok<PollResponse>, JsonHttpResult<ErrorResponse>>> Poll(
         string? since, string? wait, ClaimsPrincipal user, IGrainFactory grains, LongPoll longPoll, CancellationToken cancellationToken)
     {
-        var after = RequestValidation.Since(since);
-        var hold = RequestValidation.Wait(wait);
-        if (RequestValidation.FirstError(after.Error, hold.Error) is { } error)
+        var push = RequestValidation.Push(since, wait);
+        if (!push.IsValid)
         {
-            return ApiErrors.BadRequest(error);
+            return ApiErrors.BadRequest(push.Error!);
         }
+        var (after, hold) = push.Value;
         var peer = grains.GetGrain<IPeerGrain>(user.PeerId());
         var page = await longPoll.HoldAsync(
-            hold.Value ?? TimeSpan.Zero,
-            (slice, token) => peer.PollAsync(after.Value, slice, token),
+            hold ?? TimeSpan.Zero,
+            (slice, token) => peer.PollAsync(after, slice, token),
             result => result.Status != WaitStatus.TimedOut,
             cancellationToken);
         return page.Status == WaitStatus.TooManyWaiters

@@ -212,6 +212,16 @@ public static class RequestValidation
 
     public const int MaxWaitSeconds = 30;
 
+    /// <summary>The push parameters: a cursor or timestamp, and how long to hold the request for news.</summary>
+    public static Validated<(long? Since, TimeSpan? Wait)> Push(string? since, string? wait)
+    {
+        var after = Since(since);
+        var hold = Wait(wait);
+        return FirstError(after.Error, hold.Error) is { } error
+            ? Validated<(long?, TimeSpan?)>.Invalid(error)
+            : (after.Value, hold.Value);
+    }
+
     /// <summary>Push: seconds to hold a request for news, 1–30 (larger is capped); absent means answer at once.</summary>
     public static Validated<TimeSpan?> Wait(string? raw)
     {
