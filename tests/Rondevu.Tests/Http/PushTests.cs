@@ -8,6 +8,8 @@ namespace Rondevu.Tests.Http;
 [Collection("gateway")]
 public sealed class PushTests(GatewayFixture fixture)
 {
+    /// <summary>How long after a request starts waiting its news is written: it sets up the order of
+    /// events under test (news after the wait began); no assertion waits on it.</summary>
     private static readonly TimeSpan NewsDelay = TimeSpan.FromMilliseconds(300);
     private readonly Api _api = fixture.Api;
 
