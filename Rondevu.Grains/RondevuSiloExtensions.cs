@@ -2,6 +2,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
 
 namespace Rondevu.Grains;
 
@@ -14,6 +17,18 @@ public static class RondevuSiloExtensions
     {
         silo.Services.AddRondevuOptions(configuration);
         silo.Services.TryAddSingleton(TimeProvider.System);
+        return silo;
+    }
+
+    /// <summary>
+    /// In-memory grain state for the single process. It keeps Orleans' binary serializer: the default
+    /// JSON one was the largest single cost of a handshake, for state that never leaves the process.
+    /// </summary>
+    public static ISiloBuilder AddRondevuMemoryStorage(this ISiloBuilder silo)
+    {
+        silo.AddMemoryGrainStorage(StorageName);
+        silo.Services.AddOptions<MemoryGrainStorageOptions>(StorageName)
+            .Configure<Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
         return silo;
     }
 

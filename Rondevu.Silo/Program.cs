@@ -75,7 +75,7 @@ builder.UseOrleans(silo =>
     }
     else
     {
-        silo.AddMemoryGrainStorage(RondevuSiloExtensions.StorageName);
+        silo.AddRondevuMemoryStorage();
     }
 
     if (settings.Reminders == StateProvider.Postgres)
