@@ -1,0 +1,223 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Rondevu.Bench;
+
+public readonly record struct Response(int Status, byte[] Body, double StartS, double EndS, string? Error)
+{
+    public bool Ok => Status is >= 200 and <= 299;
+    public double Ms => (EndS - StartS) * 1000;
+    public JsonDocument Json() => JsonDocument.Parse(Body);
+}
+
+public sealed record Peer(string Id, string Secret, string BaseUrl)
+{
+    public string Bearer { get; } = $"Bearer {Id}:{Secret}";
+}
+
+/// <summary>One pooled HttpClient for every virtual peer; each call is timed and recorded under its route name.</summary>
+public sealed class Api : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly Recorder _recorder;
+
+    public Api(Recorder recorder, int maxConnections = int.MaxValue)
+    {
+        _recorder = recorder;
+        var handler = new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            MaxConnectionsPerServer = maxConnections,
+            UseCookies = false,
+            UseProxy = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+        };
+        _http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(90) };
+        _http.DefaultRequestHeaders.ExpectContinue = false;
+    }
+
+    public Recorder Recorder => _recorder;
+
+    public async Task<Response> SendAsync(string route, HttpMethod method, string url, string? bearer = null, byte[]? body = null, CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(method, url);
+        request.Version = HttpVersion.Version11;
+        if (bearer is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", bearer);
+        }
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(body);
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+        }
+        double start = _recorder.NowS;
+        try
+        {
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+            var bytes = await response.Content.ReadAsByteArrayAsync(ct);
+            double end = _recorder.NowS;
+            if (_recorder.InWindow(end))
+            {
+                _recorder.Route(route).Record((end - start) * 1000, (int)response.StatusCode);
+            }
+            return new Response((int)response.StatusCode, bytes, start, end, null);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+        {
+            double end = _recorder.NowS;
+            if (_recorder.InWindow(end))
+            {
+                _recorder.Route(route).RecordError((end - start) * 1000);
+            }
+            return new Response(0, [], start, end, e.Message);
+        }
+    }
+
+    public Task<Response> GetAsync(string route, string url, string? bearer = null, CancellationToken ct = default)
+        => SendAsync(route, HttpMethod.Get, url, bearer, null, ct);
+
+    public Task<Response> PostAsync(string route, string url, byte[] body, string? bearer = null, CancellationToken ct = default)
+        => SendAsync(route, HttpMethod.Post, url, bearer, body, ct);
+
+    /// <summary>Registers <paramref name="count"/> peers, <paramref name="concurrency"/> at a time; peer i talks to urlFor(i).</summary>
+    public async Task<Peer[]> RegisterPoolAsync(int count, Func<int, string> urlFor, int concurrency = 16)
+    {
+        var peers = new Peer[count];
+        int next = -1;
+        var empty = "{}"u8.ToArray();
+        async Task Worker()
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                var baseUrl = urlFor(i);
+                Response r = default;
+                for (int attempt = 0; attempt < 5; attempt++)
+                {
+                    r = await PostAsync("POST /register", baseUrl + "/register", empty);
+                    if (r.Ok) break;
+                    await Task.Delay(200 * (attempt + 1));
+                }
+                if (!r.Ok)
+                {
+                    throw new InvalidOperationException($"POST {baseUrl}/register failed: {r.Status} {r.Error} {Encoding.UTF8.GetString(r.Body)}");
+                }
+                using var doc = r.Json();
+                peers[i] = new Peer(doc.RootElement.GetProperty("peerId").GetString()!, doc.RootElement.GetProperty("secret").GetString()!, baseUrl);
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(concurrency, count)).Select(_ => Task.Run(Worker)));
+        return peers;
+    }
+
+    public void Dispose() => _http.Dispose();
+}
+
+public static class Payloads
+{
+    public static string RandomHex(int bytes = 16) => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes));
+
+    public static string Topic(string topic) => Uri.EscapeDataString(topic);
+
+    /// <summary>A plausible SDP of about <paramref name="size"/> characters (ASCII).</summary>
+    public static string Sdp(int size, string kind)
+    {
+        var sb = new StringBuilder(size + 128);
+        sb.Append("v=0\r\no=- ").Append(Random.Shared.NextInt64(1_000_000_000_000, 9_000_000_000_000)).Append(" 2 IN IP4 127.0.0.1\r\n");
+        sb.Append("s=-\r\nt=0 0\r\na=group:BUNDLE 0\r\na=extmap-allow-mixed\r\na=msid-semantic: WMS\r\n");
+        sb.Append("m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n");
+        sb.Append("a=ice-ufrag:").Append(RandomHex(2)).Append("\r\na=ice-pwd:").Append(RandomHex(12)).Append("\r\na=ice-options:trickle\r\n");
+        sb.Append("a=fingerprint:sha-256 ");
+        var fp = RandomNumberGenerator.GetBytes(32);
+        sb.AppendJoin(':', fp.Select(b => b.ToString("X2")));
+        sb.Append("\r\na=setup:").Append(kind == "answer" ? "active" : "actpass").Append("\r\na=mid:0\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n");
+        int n = 0;
+        while (sb.Length < size)
+        {
+            sb.Append("a=candidate-hint:").Append(n++).Append(' ').Append(RandomHex(8)).Append("\r\n");
+        }
+        if (sb.Length > size) sb.Length = size;
+        return sb.ToString();
+    }
+
+    public static byte[] CreateOffers(IEnumerable<(string Sdp, string[] Topics)> offers, long ttl)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("offers");
+            foreach (var (sdp, topics) in offers)
+            {
+                w.WriteStartObject();
+                w.WriteString("sdp", sdp);
+                w.WriteStartArray("topics");
+                foreach (var t in topics) w.WriteStringValue(t);
+                w.WriteEndArray();
+                w.WriteNumber("ttl", ttl);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return ms.ToArray();
+    }
+
+    public static byte[] Answer(string sdp) => JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["sdp"] = sdp });
+
+    /// <summary>One candidate per request, the shape the 0.7 client sends.</summary>
+    public static byte[] IceCandidate(int n, string ufrag)
+    {
+        var candidate = $"candidate:{842163049 + n} 1 udp {1677729535 - n} 192.0.2.{10 + n} {50000 + n} typ srflx raddr 0.0.0.0 rport 0 generation 0 ufrag {ufrag} network-cost 999";
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("candidates");
+            w.WriteStartObject();
+            w.WriteString("candidate", candidate);
+            w.WriteString("sdpMid", "0");
+            w.WriteNumber("sdpMLineIndex", 0);
+            w.WriteString("usernameFragment", ufrag);
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return ms.ToArray();
+    }
+}
+
+/// <summary>The client's Bloom filter (API.md): k = 3, FNV-1a variant over UTF-16 code units, bit 0 least significant.</summary>
+public sealed class Bloom(int bytes)
+{
+    private readonly byte[] _bits = new byte[bytes];
+
+    public void Add(string value)
+    {
+        foreach (var index in Indexes(value)) _bits[index / 8] |= (byte)(1 << (int)(index % 8));
+    }
+
+    public bool Test(string value) => Indexes(value).All(index => (_bits[index / 8] & (1 << (int)(index % 8))) != 0);
+
+    public string ToBase64() => Convert.ToBase64String(_bits);
+
+    private IEnumerable<uint> Indexes(string value)
+    {
+        uint bits = (uint)(_bits.Length * 8);
+        for (uint seed = 0; seed < 3; seed++)
+        {
+            uint h = 2166136261u ^ seed;
+            foreach (char c in value)
+            {
+                h ^= c;
+                h = unchecked(h + (h << 1) + (h << 4) + (h << 7) + (h << 8) + (h << 24));
+            }
+            yield return h % bits;
+        }
+    }
+}

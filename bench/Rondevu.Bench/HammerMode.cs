@@ -1,0 +1,50 @@
+namespace Rondevu.Bench;
+
+/// <summary>One GET route, C requests in flight at all times: the ceiling of the HTTP stack and the machine.</summary>
+public static class HammerMode
+{
+    public static async Task<Dictionary<string, object?>> RunAsync(Options o)
+    {
+        var recorder = new Recorder();
+        using var api = new Api(recorder);
+        string route = "GET " + o.Route;
+        Console.WriteLine($"hammer {o.Route}: {o.Concurrency} concurrent, {o.Warmup}s warm-up + {o.Duration}s, {string.Join(" ", o.Urls)}");
+
+        async Task Worker(int i)
+        {
+            string url = o.Urls[i % o.Urls.Count] + o.Route;
+            while (!recorder.WindowOver)
+            {
+                await api.GetAsync(route, url);
+            }
+        }
+
+        await using var monitor = new ProcMonitor(o.Pids);
+        var workers = Enumerable.Range(0, o.Concurrency).Select(i => Task.Run(() => Worker(i))).ToArray();
+        await Task.Delay(TimeSpan.FromSeconds(o.Warmup));
+        recorder.StartWindow(o.Duration);
+        monitor.Begin();
+        await Task.Delay(TimeSpan.FromSeconds(o.Duration));
+        var proc = monitor.End();
+        await Task.WhenAll(workers);
+
+        var summary = recorder.Route(route).Summarize(o.Duration);
+        Console.WriteLine($"  {summary.Count} requests → {Report.F(summary.PerSecond)} req/s; non-2xx {summary.Non2xx}, errors {summary.Errors}");
+        Report.Routes([summary]);
+        Report.Process(proc);
+        Report.RateLimitHint([summary]);
+        return new Dictionary<string, object?>
+        {
+            ["route"] = o.Route,
+            ["concurrency"] = o.Concurrency,
+            ["durationS"] = o.Duration,
+            ["warmupS"] = o.Warmup,
+            ["requests"] = summary.Count,
+            ["requestsPerSec"] = Math.Round(summary.PerSecond, 1),
+            ["non2xx"] = summary.Non2xx,
+            ["errors"] = summary.Errors,
+            ["routes"] = Report.RoutesJson([summary]),
+            ["server"] = proc,
+        };
+    }
+}

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace Rondevu.Bench;
+
+/// <summary>
+/// RSS and CPU of the server process(es), from /proc/PID/stat (utime+stime, clock ticks) and
+/// /proc/PID/status (VmRSS, VmHWM). Several pids are summed (a cluster's gateways and silos).
+/// </summary>
+public sealed class ProcMonitor : IAsyncDisposable
+{
+    private readonly IReadOnlyList<int> _pids;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _sampler;
+    private long _maxRssKb;
+    private long _startTicks;
+    private double _startS;
+    private TimeSpan _clientCpuStart;
+    private long _startRssKb;
+    private long _startMachineBusy;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    public static readonly long ClockTicksPerSecond = ReadClockTicks();
+
+    public ProcMonitor(IReadOnlyList<int> pids)
+    {
+        _pids = pids;
+        _sampler = pids.Count == 0 ? Task.CompletedTask : Task.Run(SampleLoop);
+    }
+
+    public bool Enabled => _pids.Count > 0;
+
+    /// <summary>Marks the start of the measured window.</summary>
+    public void Begin()
+    {
+        _startTicks = CpuTicks();
+        _startS = _clock.Elapsed.TotalSeconds;
+        _clientCpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+        _startRssKb = RssKb();
+        _startMachineBusy = MachineBusyTicks();
+        Interlocked.Exchange(ref _maxRssKb, _startRssKb);
+    }
+
+    public ProcReport End()
+    {
+        long ticks = CpuTicks();
+        double elapsed = Math.Max(1e-9, _clock.Elapsed.TotalSeconds - _startS);
+        double clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - _clientCpuStart).TotalSeconds;
+        long rss = RssKb();
+        long max = Math.Max(Interlocked.Read(ref _maxRssKb), rss);
+        double machine = 100.0 * (MachineBusyTicks() - _startMachineBusy) / ClockTicksPerSecond / elapsed;
+        double server = Enabled ? 100.0 * (ticks - _startTicks) / ClockTicksPerSecond / elapsed : 0;
+        double client = 100.0 * clientCpu / elapsed;
+        return new ProcReport(
+            _pids.ToArray(),
+            Enabled ? Math.Round(100.0 * (ticks - _startTicks) / ClockTicksPerSecond / elapsed, 1) : null,
+            Enabled ? _startRssKb : null,
+            Enabled ? rss : null,
+            Enabled ? max : null,
+            Enabled ? HwmKb() : null,
+            Math.Round(client, 1),
+            Math.Round(machine, 1),
+            Enabled ? Math.Round(Math.Max(0, machine - server - client), 1) : null,
+            Environment.ProcessorCount);
+    }
+
+    public long RssKb() => _pids.Sum(p => StatusField(p, "VmRSS:"));
+    public long HwmKb() => _pids.Sum(p => StatusField(p, "VmHWM:"));
+    public long CpuTicks() => _pids.Sum(StatTicks);
+
+    private async Task SampleLoop()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                long rss = RssKb();
+                long seen;
+                while (rss > (seen = Interlocked.Read(ref _maxRssKb)) && Interlocked.CompareExchange(ref _maxRssKb, rss, seen) != seen) { }
+                await Task.Delay(250, _stop.Token);
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    public static long StatusField(int pid, string field)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith(field, StringComparison.Ordinal))
+                {
+                    var parts = line[field.Length..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    return long.Parse(parts[0], CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return 0;
+    }
+
+    /// <summary>utime + stime (fields 14 and 15) in clock ticks; the command name may contain spaces, so split after ')'.</summary>
+    public static long StatTicks(int pid)
+    {
+        try
+        {
+            var text = File.ReadAllText($"/proc/{pid}/stat");
+            var rest = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+            // rest[0] is field 3 (state); utime is field 14 → rest[11], stime field 15 → rest[12].
+            return long.Parse(rest[11], CultureInfo.InvariantCulture) + long.Parse(rest[12], CultureInfo.InvariantCulture);
+        }
+        catch (IOException) { return 0; }
+    }
+
+    /// <summary>Busy ticks of the whole machine: the first line of /proc/stat, less idle and iowait.</summary>
+    public static long MachineBusyTicks()
+    {
+        try
+        {
+            var first = File.ReadLines("/proc/stat").First();
+            var f = first.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8).Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            return f.Sum() - f[3] - f[4];
+        }
+        catch (IOException) { return 0; }
+    }
+
+    [DllImport("libc", EntryPoint = "sysconf")]
+    private static extern long SysConf(int name);
+
+    private static long ReadClockTicks()
+    {
+        try
+        {
+            const int ScClkTck = 2; // _SC_CLK_TCK on Linux
+            long v = SysConf(ScClkTck);
+            return v > 0 ? v : 100;
+        }
+        catch (Exception) { return 100; }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        await _sampler;
+        _stop.Dispose();
+    }
+}
+
+/// <summary>CPU percentages: 100 = one core busy for the whole window; the machine has <see cref="Cores"/>× that.</summary>
+public sealed record ProcReport(
+    int[] Pids, double? CpuPercent, long? RssStartKb, long? RssEndKb, long? RssMaxKb, long? RssHwmKb,
+    double ClientCpuPercent, double MachineCpuPercent, double? OtherCpuPercent, int Cores);
