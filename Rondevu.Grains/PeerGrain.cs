@@ -195,7 +195,7 @@ public sealed class PeerGrain : Grain, IPeerGrain
     {
         var now = Now;
         return State.Answers.Any(a => a.DeliveredAt > after && a.ExpiresAt > now)
-            || _candidates.DeliveredAfter(after, IsLive).Any();
+            || _candidates.HasDeliveredAfter(after, IsLive);
     }
 
     private bool IsLive(string offerId)
@@ -344,6 +344,10 @@ public sealed class PeerGrain : Grain, IPeerGrain
 
         public bool HasCreatedAfter(string offerId, long after) =>
             _byOffer.TryGetValue(offerId, out var held) && held.Exists(h => h.Candidate.CreatedAt > after);
+
+        /// <summary>Whether <see cref="DeliveredAfter"/> would return anything, without sorting: waiters ask on every delivery.</summary>
+        public bool HasDeliveredAfter(long after, Func<string, bool> isLive) =>
+            _byOffer.Any(offer => isLive(offer.Key) && offer.Value.Exists(held => held.DeliveredAt > after));
 
         public IEnumerable<PolledCandidate> DeliveredAfter(long after, Func<string, bool> isLive) =>
             from offer in _byOffer
