@@ -28,4 +28,9 @@ public interface IOfferGrain : IGrainWithStringKey
     /// <summary>Removes the offer and every trace of it; false when it is not live or not the caller's.</summary>
     [Alias("Delete")]
     Task<bool> DeleteAsync(string peerId);
+
+    /// <summary>Removes the offer and every trace of it if its time is up; its owner's sweep calls this.
+    /// True when the offer is gone (now or before), false while it is still live.</summary>
+    [Alias("Expire")]
+    Task<bool> ExpireAsync();
 }

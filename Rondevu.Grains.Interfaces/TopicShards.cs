@@ -16,13 +16,3 @@ public static class TopicShards
         return (int)(hash % Count);
     }
 }
-
-public static class TopicGrainKeys
-{
-    /// <summary>Prefixed, because Orleans refuses a blank grain key and " " is a valid topic.</summary>
-    private const string Prefix = "topic:";
-
-    public static ITopicGrain GetTopicGrain(this IGrainFactory grains, string topic) => grains.GetGrain<ITopicGrain>(Prefix + topic);
-
-    public static string TopicOf(string grainKey) => grainKey[Prefix.Length..];
-}

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Configuration;
 
 namespace Rondevu.Grains;
 
@@ -27,11 +26,9 @@ public sealed class OfferState
 public sealed class OfferGrain(
     [PersistentState("offer", RondevuSiloExtensions.StorageName)] IPersistentState<OfferState> offer,
     IOptions<RondevuOptions> options,
-    IOptions<ReminderOptions> reminderOptions,
     TimeProvider clock,
-    ILogger<OfferGrain> logger) : Grain, IOfferGrain, IRemindable
+    ILogger<OfferGrain> logger) : Grain, IOfferGrain
 {
-    private const string ExpiryReminder = "expiry";
     private IGrainTimer? _answeredExpiry;
 
     private OfferState State => offer.State;
@@ -59,12 +56,7 @@ public sealed class OfferGrain(
         };
         await SaveAsync();
         var entry = ToTopicEntry();
-        await Task.WhenAll(State.Topics
-            .Select(topic => GrainFactory.GetTopicGrain(topic).AddAsync(entry))
-            .Append(this.RegisterOrUpdateReminder(
-                ExpiryReminder,
-                TimeSpan.FromMilliseconds(draft.TtlMs),
-                reminderOptions.Value.MinimumReminderPeriod)));
+        await Task.WhenAll(State.Topics.Select(topic => GrainFactory.GetTopicGrain(topic).AddAsync(entry)));
         RondevuMetrics.OffersCreated.Add(1);
         RondevuMetrics.ActiveOffers.Add(1);
         return ToView();
@@ -77,7 +69,7 @@ public sealed class OfferGrain(
     {
         if (offer.RecordExists && !IsLive)
         {
-            // Expired while no silo ran: Orleans fires the missed reminder only at its next period.
+            // Expired while no silo ran: clean up now rather than at the owner's next sweep.
             this.RegisterGrainTimer(_ => ExpireAsync(), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         }
         else if (IsLive && State.AnswererPeerId is not null)
@@ -147,7 +139,7 @@ public sealed class OfferGrain(
         var otherSide = role == IceRole.Offerer ? State.AnswererPeerId : State.PeerId;
         if (otherSide is not null)
         {
-            await GrainFactory.GetGrain<IPeerGrain>(otherSide).CandidatesPostedAsync(Id, added);
+            await GrainFactory.GetPeerGrain(otherSide).CandidatesPostedAsync(Id, added);
         }
         return new CandidatesAdded(OfferOutcome.Ok, candidates.Length);
     }
@@ -195,17 +187,20 @@ public sealed class OfferGrain(
         return true;
     }
 
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    public async Task<bool> ExpireAsync()
     {
         if (!offer.RecordExists)
         {
-            await UnregisterExpiryAsync();
             DeactivateOnIdle();
+            return true;
         }
-        else
+        if (IsLive)
         {
-            await ExpireAsync();
+            return false;
         }
+        await RemoveEverywhereAsync();
+        RondevuMetrics.OffersExpired.Add(1);
+        return true;
     }
 
     /// <summary>The offer leaves discovery and reaches both peers' mailboxes before the answer is acknowledged.</summary>
@@ -215,12 +210,12 @@ public sealed class OfferGrain(
         var notice = new AnswerNotice(Id, answererId, State.AnswerSdp!, State.AnsweredAt!.Value, State.Topics, State.ExpiresAt);
         return Task.WhenAll(State.Topics
             .Select(topic => GrainFactory.GetTopicGrain(topic).RemoveAsync(Id))
-            .Append(GrainFactory.GetGrain<IPeerGrain>(State.PeerId).OfferAnsweredAsync(notice))
-            .Append(GrainFactory.GetGrain<IPeerGrain>(answererId).OfferJoinedAsync(Id, State.ExpiresAt, State.OffererCandidates.ToArray())));
+            .Append(GrainFactory.GetPeerGrain(State.PeerId).OfferAnsweredAsync(notice))
+            .Append(GrainFactory.GetPeerGrain(answererId).OfferJoinedAsync(Id, State.ExpiresAt, State.OffererCandidates.ToArray())));
     }
 
-    /// <summary>Cleans up an answered offer when its shortened life ends. A timer, not a reminder: it
-    /// saves a reminder write per handshake, and the reminder still cleans up should this silo die.</summary>
+    /// <summary>Cleans up an answered offer when its shortened life ends, so its candidates leave memory on
+    /// time; should this silo die first, the owner's sweep (a reminder) cleans up instead.</summary>
     private void ScheduleAnsweredExpiry()
     {
         _answeredExpiry?.Dispose();
@@ -239,36 +234,18 @@ public sealed class OfferGrain(
             new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = true });
     }
 
-    private async Task ExpireAsync()
-    {
-        if (offer.RecordExists && !IsLive)
-        {
-            await RemoveEverywhereAsync();
-            RondevuMetrics.OffersExpired.Add(1);
-        }
-    }
-
     private async Task RemoveEverywhereAsync()
     {
         var topics = State.AnswererPeerId is null ? State.Topics : [];
         var peers = State.AnswererPeerId is null ? [State.PeerId] : new[] { State.PeerId, State.AnswererPeerId };
         await Task.WhenAll(topics
             .Select(topic => GrainFactory.GetTopicGrain(topic).RemoveAsync(Id))
-            .Concat(peers.Select(peer => GrainFactory.GetGrain<IPeerGrain>(peer).OfferRemovedAsync(Id))));
+            .Concat(peers.Select(peer => GrainFactory.GetPeerGrain(peer).OfferRemovedAsync(Id))));
         await offer.ClearStateAsync();
         RondevuMetrics.ActiveOffers.Add(-1);
-        await UnregisterExpiryAsync();
         _answeredExpiry?.Dispose();
         DeactivateOnIdle();
         logger.LogDebug("Offer {OfferId} removed", Id);
-    }
-
-    private async Task UnregisterExpiryAsync()
-    {
-        if (await this.GetReminder(ExpiryReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
     }
 
     /// <summary>Writes the state; on failure the activation is dropped so the next call reloads what is stored.</summary>

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 
 namespace Rondevu.Grains;
 
@@ -18,13 +20,19 @@ public sealed class PeerState
 /// waiting on them, and because push requests wait here without blocking other calls. That is safe:
 /// every method changes state synchronously before its first await, and all writes go through one
 /// <see cref="Coalescer"/>, so no call sees or persists a half-made change.
+/// The peer also ends its offers: one reminder per peer sweeps the expired ones, instead of a reminder
+/// per offer (two reminder writes per handshake, and most of an idle offer's memory).
 /// </remarks>
 [Reentrant]
-public sealed class PeerGrain : Grain, IPeerGrain
+public sealed class PeerGrain : Grain, IPeerGrain, IRemindable
 {
+    private const string SweepReminder = "sweep";
+
     private readonly IPersistentState<PeerState> _peer;
     private readonly IOptions<RondevuOptions> _options;
+    private readonly TimeSpan _sweepPeriod;
     private readonly TimeProvider _clock;
+    private readonly ILogger<PeerGrain> _logger;
     private readonly Coalescer _writer;
     private readonly Mailbox _candidates = new();
     private Task? _mailboxLoaded;
@@ -34,14 +42,22 @@ public sealed class PeerGrain : Grain, IPeerGrain
     /// <summary>The cursor clock: every delivery is stamped above every timestamp handed out before it.</summary>
     private long _lastIssued;
 
+    /// <summary>When the sweep reminder fires next, as far as this activation knows; null: none known.</summary>
+    private long? _nextSweep;
+    private Task _sweepChange = Task.CompletedTask;
+
     public PeerGrain(
         [PersistentState("peer", RondevuSiloExtensions.StorageName)] IPersistentState<PeerState> peer,
         IOptions<RondevuOptions> options,
-        TimeProvider clock)
+        IOptions<ReminderOptions> reminderOptions,
+        TimeProvider clock,
+        ILogger<PeerGrain> logger)
     {
         _peer = peer;
         _options = options;
+        _sweepPeriod = reminderOptions.Value.MinimumReminderPeriod;
         _clock = clock;
+        _logger = logger;
         _writer = new Coalescer(SaveAsync);
     }
 
@@ -59,7 +75,7 @@ public sealed class PeerGrain : Grain, IPeerGrain
     {
         var now = Now;
         ForgetExpired(now);
-        if (State.Offers.Count + drafts.Length > _options.Value.MaxOffersPerPeer)
+        if (State.Offers.Values.Count(expiresAt => expiresAt > now) + drafts.Length > _options.Value.MaxOffersPerPeer)
         {
             return new PublishResult(true, []);
         }
@@ -74,7 +90,7 @@ public sealed class PeerGrain : Grain, IPeerGrain
         try
         {
             var offers = await Task.WhenAll(ids.Select((id, i) =>
-                GrainFactory.GetGrain<IOfferGrain>(id).CreateAsync(PeerId, drafts[i])));
+                GrainFactory.GetOfferGrain(id).CreateAsync(PeerId, drafts[i])));
             for (var i = 0; i < offers.Length; i++)
             {
                 // Unless an answer or a delete already changed the entry while the batch was created.
@@ -83,11 +99,23 @@ public sealed class PeerGrain : Grain, IPeerGrain
                     State.Offers[ids[i]] = offers[i].ExpiresAt;
                 }
             }
-            await _writer.RunAsync();
+            await Task.WhenAll(_writer.RunAsync(), ScheduleSweepAsync());
             return new PublishResult(false, offers);
         }
         catch
         {
+            // Nothing of a refused batch may stay: no sweep would find offers this index forgot.
+            await Task.WhenAll(ids.Select(async id =>
+            {
+                try
+                {
+                    await GrainFactory.GetOfferGrain(id).DeleteAsync(PeerId);
+                }
+                catch (Exception error)
+                {
+                    _logger.LogWarning(error, "Offer {OfferId} of a failed publish could not be removed", id);
+                }
+            }));
             foreach (var id in ids)
             {
                 State.Offers.Remove(id);
@@ -96,11 +124,61 @@ public sealed class PeerGrain : Grain, IPeerGrain
         }
     }
 
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        var now = Now;
+        _nextSweep = now + (long)_sweepPeriod.TotalMilliseconds;
+        var expired = State.Offers.Where(o => o.Value <= now).Select(o => o.Key).ToArray();
+        var gone = await Task.WhenAll(expired.Select(id => GrainFactory.GetOfferGrain(id).ExpireAsync()));
+        for (var i = 0; i < expired.Length; i++)
+        {
+            if (gone[i])
+            {
+                State.Offers.Remove(expired[i]);
+            }
+        }
+        ForgetExpired(now);
+        await Task.WhenAll(_writer.RunAsync(), ScheduleSweepAsync());
+    }
+
+    /// <summary>Keeps the sweep reminder due by the earliest expiry of the peer's offers, and gone when it has
+    /// none. Changes run one after another, each deciding on the state of its own moment, so a reentrant
+    /// publish and a sweep can't leave offers without a reminder.</summary>
+    private Task ScheduleSweepAsync() => _sweepChange = ChangeSweepAfterAsync(_sweepChange);
+
+    private async Task ChangeSweepAfterAsync(Task previous)
+    {
+        try
+        {
+            await previous;
+        }
+        catch
+        {
+            // The caller of that change saw its failure; this one decides afresh.
+        }
+        if (State.Offers.Count == 0)
+        {
+            if (_nextSweep is not null && await this.GetReminder(SweepReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+            _nextSweep = null;
+            return;
+        }
+        var earliest = State.Offers.Values.Min();
+        if (_nextSweep is { } next && next <= earliest)
+        {
+            return;
+        }
+        await this.RegisterOrUpdateReminder(SweepReminder, TimeSpan.FromMilliseconds(Math.Max(0, earliest - Now)), _sweepPeriod);
+        _nextSweep = earliest;
+    }
+
     public async Task<OfferView[]> GetOffersAsync()
     {
         var now = Now;
         var ids = State.Offers.Where(o => o.Value > now).Select(o => o.Key).ToArray();
-        var offers = await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<IOfferGrain>(id).GetAsync()));
+        var offers = await Task.WhenAll(ids.Select(id => GrainFactory.GetOfferGrain(id).GetAsync()));
         return offers.OfType<OfferView>().OrderByDescending(o => o.LastSeen).ToArray();
     }
 
@@ -265,7 +343,7 @@ public sealed class PeerGrain : Grain, IPeerGrain
         {
             return;
         }
-        var reads = await Task.WhenAll(offers.Select(id => GrainFactory.GetGrain<IOfferGrain>(id).GetCandidatesAsync(PeerId, null)));
+        var reads = await Task.WhenAll(offers.Select(id => GrainFactory.GetOfferGrain(id).GetCandidatesAsync(PeerId, null)));
         for (var i = 0; i < offers.Length; i++)
         {
             Deliver(offers[i], reads[i].Candidates);
@@ -283,15 +361,10 @@ public sealed class PeerGrain : Grain, IPeerGrain
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Forgets what ended elsewhere. Owned offers stay until the sweep has ended them: forgetting one
+    /// first would leave its state behind for good.</summary>
     private void ForgetExpired(long now)
     {
-        foreach (var (id, expiresAt) in State.Offers)
-        {
-            if (expiresAt <= now)
-            {
-                State.Offers.Remove(id);
-            }
-        }
         foreach (var (id, expiresAt) in State.Answered)
         {
             if (expiresAt <= now)

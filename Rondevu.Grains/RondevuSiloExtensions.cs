@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
 
@@ -20,9 +21,16 @@ public static class RondevuSiloExtensions
         return silo;
     }
 
+    /// <summary>The single process's grain state: the live objects themselves (see <see cref="InProcessGrainStorage"/>).</summary>
+    public static ISiloBuilder AddRondevuInProcessStorage(this ISiloBuilder silo)
+    {
+        silo.Services.AddGrainStorage(StorageName, (_, _) => new InProcessGrainStorage());
+        return silo;
+    }
+
     /// <summary>
-    /// In-memory grain state for the single process. It keeps Orleans' binary serializer: the default
-    /// JSON one was the largest single cost of a handshake, for state that never leaves the process.
+    /// In-memory grain state shared by the silos of a cluster without a database. It keeps Orleans' binary serializer: the default
+    /// JSON one was the largest single cost of a handshake, for state that never leaves memory.
     /// </summary>
     public static ISiloBuilder AddRondevuMemoryStorage(this ISiloBuilder silo)
     {

@@ -39,7 +39,7 @@ public sealed class TopicGrain : Grain, ITopicGrain
     }
 
     private Dictionary<string, TopicEntry> Offers => _topic.State.Offers;
-    private string Topic => TopicGrainKeys.TopicOf(this.GetPrimaryKeyString());
+    private string Topic => GrainReferences.TopicOf(this.GetPrimaryKeyString());
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -159,12 +159,14 @@ public sealed class TopicGrain : Grain, ITopicGrain
 
     private async Task ReportAsync()
     {
-        var report = (_offersPerPeer.Count, NextExpiry);
-        if (report == _reported)
+        // An earlier expiry than the one reported is news, a later one is not: the index only needs a
+        // time until which the count is sure, and a busy topic would otherwise report every change.
+        var report = (ActivePeers: _offersPerPeer.Count, NextExpiry);
+        if (report.ActivePeers == _reported.ActivePeers && report.NextExpiry >= _reported.NextExpiry && _reported.NextExpiry > Now)
         {
             return;
         }
-        await GrainFactory.GetGrain<ITopicIndexGrain>(TopicShards.Of(Topic)).ReportAsync(Topic, report.Item1, report.Item2);
+        await GrainFactory.GetGrain<ITopicIndexGrain>(TopicShards.Of(Topic)).ReportAsync(Topic, report.ActivePeers, report.NextExpiry);
         _reported = report;
     }
 }

@@ -36,7 +36,7 @@ public static class IceEndpoints
         {
             return ApiErrors.OfferNotFound();
         }
-        var result = await grains.GetGrain<IOfferGrain>(offerId).AddCandidatesAsync(user.PeerId(), candidates.Value);
+        var result = await grains.GetOfferGrain(offerId).AddCandidatesAsync(user.PeerId(), candidates.Value);
         return result.Outcome switch
         {
             OfferOutcome.Ok => TypedResults.Ok(new CandidatesAddedResponse(offerId, result.Added)),
@@ -61,12 +61,12 @@ public static class IceEndpoints
             return ApiErrors.OfferNotFound();
         }
         var peerId = user.PeerId();
-        var offer = grains.GetGrain<IOfferGrain>(offerId);
+        var offer = grains.GetOfferGrain(offerId);
         var result = await offer.GetCandidatesAsync(peerId, after);
         if (result is { Outcome: OfferOutcome.Ok, Candidates.Length: 0 } && hold is { } duration)
         {
             // The offer stays the source of truth; the peer's mailbox only says when to read it again.
-            var peer = grains.GetGrain<IPeerGrain>(peerId);
+            var peer = grains.GetPeerGrain(peerId);
             var status = await longPoll.HoldAsync(
                 duration,
                 (slice, token) => peer.WaitForCandidatesAsync(offerId, after, slice, token),

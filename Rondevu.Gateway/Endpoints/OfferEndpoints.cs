@@ -36,7 +36,7 @@ public static class OfferEndpoints
         {
             return ApiErrors.BadRequest(drafts.Error!);
         }
-        var result = await grains.GetGrain<IPeerGrain>(user.PeerId()).PublishAsync(drafts.Value);
+        var result = await grains.GetPeerGrain(user.PeerId()).PublishAsync(drafts.Value);
         if (result.PeerLimitReached)
         {
             return ApiErrors.TooMany($"Too many offers: a peer may hold at most {limits.Value.MaxOffersPerPeer} live offers");
@@ -48,7 +48,7 @@ public static class OfferEndpoints
     private static async Task<Ok<MyOffersResponse>> Mine(ClaimsPrincipal user, IGrainFactory grains)
     {
         var peerId = user.PeerId();
-        var offers = await grains.GetGrain<IPeerGrain>(peerId).GetOffersAsync();
+        var offers = await grains.GetPeerGrain(peerId).GetOffersAsync();
         return TypedResults.Ok(new MyOffersResponse(peerId, offers.Select(OwnOffer.From).ToArray()));
     }
 
@@ -61,7 +61,7 @@ public static class OfferEndpoints
             return ApiErrors.BadRequest(push.Error!);
         }
         var (after, hold) = push.Value;
-        var peer = grains.GetGrain<IPeerGrain>(user.PeerId());
+        var peer = grains.GetPeerGrain(user.PeerId());
         if (hold is not { } duration)
         {
             var answers = await peer.GetAnswersAsync(after);
@@ -80,7 +80,7 @@ public static class OfferEndpoints
     private static async Task<Results<Ok<HeartbeatResponse>, JsonHttpResult<ErrorResponse>>> Heartbeat(
         string offerId, ClaimsPrincipal user, IGrainFactory grains)
     {
-        var lastSeen = Ids.IsValid(offerId) ? await grains.GetGrain<IOfferGrain>(offerId).HeartbeatAsync(user.PeerId()) : null;
+        var lastSeen = Ids.IsValid(offerId) ? await grains.GetOfferGrain(offerId).HeartbeatAsync(user.PeerId()) : null;
         return lastSeen is { } seen
             ? TypedResults.Ok(new HeartbeatResponse(offerId, seen))
             : ApiErrors.NotFound("Offer not found or not authorized");
@@ -89,7 +89,7 @@ public static class OfferEndpoints
     private static async Task<Results<Ok<DeleteResponse>, JsonHttpResult<ErrorResponse>>> Delete(
         string offerId, ClaimsPrincipal user, IGrainFactory grains)
     {
-        var deleted = Ids.IsValid(offerId) && await grains.GetGrain<IOfferGrain>(offerId).DeleteAsync(user.PeerId());
+        var deleted = Ids.IsValid(offerId) && await grains.GetOfferGrain(offerId).DeleteAsync(user.PeerId());
         return deleted
             ? TypedResults.Ok(new DeleteResponse(true))
             : ApiErrors.NotFound("Offer not found or not authorized");
@@ -115,7 +115,7 @@ public static class OfferEndpoints
             return ApiErrors.OfferNotFound();
         }
         var answererId = user.PeerId();
-        var result = await grains.GetGrain<IOfferGrain>(offerId).AnswerAsync(answererId, sdp.Value, secret.Value);
+        var result = await grains.GetOfferGrain(offerId).AnswerAsync(answererId, sdp.Value, secret.Value);
         return result.Outcome switch
         {
             OfferOutcome.Ok => TypedResults.Ok(new AnswerResponse(offerId, answererId, result.AnsweredAt)),

@@ -24,7 +24,7 @@ public static class PollEndpoints
             return ApiErrors.BadRequest(push.Error!);
         }
         var (after, hold) = push.Value;
-        var peer = grains.GetGrain<IPeerGrain>(user.PeerId());
+        var peer = grains.GetPeerGrain(user.PeerId());
         var page = await longPoll.HoldAsync(
             hold ?? TimeSpan.Zero,
             (slice, token) => peer.PollAsync(after, slice, token),

@@ -18,6 +18,7 @@ public static class DocsHosting
 {
     public const string OpenApiRoute = "/openapi/{documentName}.json";
     public const string DocsRoute = "/docs";
+    public const string DemoRoute = "/demo";
     private const string BearerScheme = "bearer";
 
     public static WebApplicationBuilder AddRondevuDocs(this WebApplicationBuilder builder)
@@ -36,8 +37,8 @@ public static class DocsHosting
 
     public static WebApplication MapRondevuDocs(this WebApplication app)
     {
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
+        // Only under /demo: the default-files middleware looks for a directory on disk for every path it sees.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments(DemoRoute), demo => demo.UseDefaultFiles().UseStaticFiles());
         app.MapOpenApi(OpenApiRoute);
         app.MapScalarApiReference(DocsRoute, options =>
         {

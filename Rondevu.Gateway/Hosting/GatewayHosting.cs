@@ -47,7 +47,7 @@ public static class GatewayHosting
         {
             builder.UseOrleans(silo => silo
                 .UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId)
-                .AddRondevuMemoryStorage()
+                .AddRondevuInProcessStorage()
                 .UseInMemoryReminderService()
                 .AddRondevuGrains(builder.Configuration));
             return builder;

@@ -21,7 +21,7 @@ public sealed class Database(string connectionString, string adminConnectionStri
 
     public Task<long> PeerRowsAsync(string peerId) => GuidGrainRowsAsync("peer", peerId);
 
-    /// <summary>A topic grain's key: the topic behind the prefix Rondevu.Grains' TopicGrainKeys adds.</summary>
+    /// <summary>A topic grain's key: the topic behind the prefix Rondevu.Grains' GrainReferences adds.</summary>
     private static string TopicKey(string topic) => "topic:" + topic;
 
     public Task<long> TopicRowsAsync(string topic) => ScalarAsync(

@@ -73,8 +73,8 @@ public sealed class GrainClusterFixture : IAsyncLifetime
         }
     }
 
-    public IPeerGrain Peer(string peerId) => Grains.GetGrain<IPeerGrain>(peerId);
-    public IOfferGrain Offer(string offerId) => Grains.GetGrain<IOfferGrain>(offerId);
+    public IPeerGrain Peer(string peerId) => Grains.GetPeerGrain(peerId);
+    public IOfferGrain Offer(string offerId) => Grains.GetOfferGrain(offerId);
     public ITopicGrain Topic(string topic) => Grains.GetTopicGrain(topic);
     public ITopicIndexGrain IndexShard(int shard) => Grains.GetGrain<ITopicIndexGrain>(shard);
 
