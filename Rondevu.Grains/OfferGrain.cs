@@ -23,6 +23,12 @@ public sealed class OfferState
     [Id(12)] public List<IceCandidate> AnswererCandidates { get; set; } = [];
 }
 
+/// <remarks>
+/// Collected after two idle minutes instead of Orleans' default fifteen: an offer mostly waits to be
+/// discovered, and an activation costs several times what its stored state does. A later call
+/// reactivates it from storage.
+/// </remarks>
+[CollectionAgeLimit(Minutes = 2)]
 public sealed class OfferGrain(
     [PersistentState("offer", RondevuSiloExtensions.StorageName)] IPersistentState<OfferState> offer,
     IOptions<RondevuOptions> options,

@@ -15,6 +15,8 @@
 #   HAMMER_CONCURRENCY ["16 32 64"]  /health is hammered at each; the best is the ceiling
 #   DISCOVERY_OFFERS ["100 100000"]  K for the discovery runs (each in a fresh topic, same server)
 #   MEMORY_OFFERS [100000]       K for the memory run (on a freshly started server)
+#   IDLE_WAIT [200]              seconds the memory run's offers then sit idle before the last heap dump (0: skip;
+#                                needs dotnet-gcdump)
 #   FILL_TIMEOUT [900]           seconds a discovery/memory fill may take; past it, what was created is measured
 #   CLUSTER [auto]               auto: run the cluster section when scripts/cluster.sh exists; 0: skip
 #   LOAD_MAX [1.0] LOAD_WAIT [900]  wait (polling every 30 s, at most LOAD_WAIT s) for the 1-min load to drop
@@ -32,7 +34,7 @@ if [[ "$QUICK" == 1 ]]; then
   DURATION="${DURATION:-4}"; WARMUP="${WARMUP:-1}"; PAIRS="${PAIRS:-16}"
   HAMMER_CONCURRENCY="${HAMMER_CONCURRENCY:-32}"; HAMMER_DURATION="${HAMMER_DURATION:-3}"
   DISCOVERY_OFFERS="${DISCOVERY_OFFERS:-100 2000}"; DISCOVERY_DURATION="${DISCOVERY_DURATION:-3}"
-  MEMORY_OFFERS="${MEMORY_OFFERS:-5000}"; SETTLE="${SETTLE:-3}"
+  MEMORY_OFFERS="${MEMORY_OFFERS:-5000}"; SETTLE="${SETTLE:-3}"; IDLE_WAIT="${IDLE_WAIT:-0}"
   LOAD_WAIT="${LOAD_WAIT:-0}"
 fi
 DURATION="${DURATION:-20}"
@@ -44,6 +46,7 @@ DISCOVERY_OFFERS="${DISCOVERY_OFFERS:-100 100000}"
 DISCOVERY_DURATION="${DISCOVERY_DURATION:-10}"
 MEMORY_OFFERS="${MEMORY_OFFERS:-100000}"
 SETTLE="${SETTLE:-10}"
+IDLE_WAIT="${IDLE_WAIT:-200}"
 FILL_TIMEOUT="${FILL_TIMEOUT:-900}"
 CLUSTER="${CLUSTER:-auto}"
 LOAD_MAX="${LOAD_MAX:-1.0}"
@@ -212,8 +215,16 @@ done
 stop_server
 
 # Memory on a fresh server, so that earlier runs' garbage and offers don't blur the difference.
+# Heap figures come from dotnet-gcdump, which forces a full GC: RSS can't show what an idle server no longer holds.
+heap_bytes() { # PID OUT_FILE -> total GC heap bytes after a forced full GC
+  timeout 300 dotnet-gcdump collect -p "$1" -o "$2" >"$WORK/gcdump.log" 2>&1 &&
+    timeout 300 dotnet-gcdump report "$2" 2>/dev/null | awk '/GC Heap bytes/ { gsub(",", "", $1); print $1; exit }'
+}
 for k in $MEMORY_OFFERS; do
   start_server "server-memory-$k"
+  if command -v dotnet-gcdump >/dev/null 2>&1; then
+    meta "heap_before_bytes_$k" "$(heap_bytes "$SERVER_PID" "$WORK/memory-$k-before.gcdump" || echo error)"
+  fi
   bench "memory-$k" memory --offers "$k" --settle "$SETTLE" --batch 100 --fill-timeout "$FILL_TIMEOUT" --url "$SERVER_URL" --pid "$SERVER_PID"
   # What the live objects are: a heap dump (it forces a full GC first), types by total size.
   if command -v dotnet-gcdump >/dev/null 2>&1; then
@@ -228,6 +239,15 @@ for k in $MEMORY_OFFERS; do
         awk 'NR > 4 { b = $1; c = $2; gsub(",", "", b); gsub(",", "", c); if (b + 0 > 0 && c + 0 > 0) { $1 = ""; $2 = ""; sub(/^ +/, ""); printf "%14d %10d  %s\n", b * c, c, substr($0, 1, 140) } }' \
           "$WORK/memory-$k.types.txt" | sort -n -r | head -n 40 || true
       } >"$WORK/profile-4-memory-$k-types.txt"
+      meta "heap_after_bytes_$k" "$(awk '/GC Heap bytes/ { gsub(",", "", $1); print $1; exit }' "$WORK/memory-$k.types.txt")"
+    fi
+    # Offers nobody touches: their grains are collected after two idle minutes (OfferGrain's CollectionAgeLimit)
+    # and the collector runs once a minute, so by IDLE_WAIT only their stored state and index entries remain.
+    if [[ "$IDLE_WAIT" -gt 0 ]]; then
+      echo "sleep $IDLE_WAIT; dotnet-gcdump collect -p <server pid>   # idle offers collected, after memory-$k" >>"$WORK/commands.txt"
+      sleep "$IDLE_WAIT"
+      meta "heap_idle_bytes_$k" "$(heap_bytes "$SERVER_PID" "$WORK/memory-$k-idle.gcdump" || echo error)"
+      meta "idle_wait_s" "$IDLE_WAIT"
     fi
   fi
   stop_server

@@ -61,6 +61,20 @@ public static class ReportMode
         return runs;
     }
 
+    private sealed record HeapFigures(double Before, double After, double Idle, double AfterBeyondSdp, double IdleBeyondSdp);
+
+    /// <summary>Managed heap per offer from the heap dumps scripts/bench.sh takes around the memory run; null when it took none.</summary>
+    private static HeapFigures? HeapPerOffer(Dictionary<string, string> meta, JsonElement memory)
+    {
+        var k = D(memory, "offers");
+        double Meta(string key) => double.TryParse(meta.GetValueOrDefault($"{key}_{k}"), System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : double.NaN;
+        double before = Meta("heap_before_bytes"), after = Meta("heap_after_bytes"), idle = Meta("heap_idle_bytes");
+        if (double.IsNaN(before) || double.IsNaN(after)) return null;
+        var created = D(memory, "created");
+        var sdp = D(memory, "sdpChars");
+        return new HeapFigures(before, after, idle, (after - before) / created - sdp, (idle - before) / created - sdp);
+    }
+
     private static Dictionary<string, string> LoadMeta(string path)
     {
         var meta = new Dictionary<string, string>();
@@ -135,8 +149,11 @@ public static class ReportMode
         if (mem.ValueKind == JsonValueKind.Object)
         {
             double beyond = D(mem, "bytesPerOfferBeyondSdp");
+            var heap = HeapPerOffer(meta, mem) is { } h
+                ? $"; managed heap {F(h.AfterBeyondSdp, 0)} right after, {(double.IsNaN(h.IdleBeyondSdp) ? "not measured" : F(h.IdleBeyondSdp, 0))} once idle (see Memory)"
+                : "";
             list.Add(new Target("memory per offer", $"≤ 1 KB (1,024 bytes) per active offer beyond SDP bytes, at {F(D(mem, "offers"), 0)} offers",
-                $"{F(beyond, 0)} bytes per offer beyond the {D(mem, "sdpChars")}-byte SDP", beyond <= 1024));
+                $"{F(beyond, 0)} bytes (RSS) per offer beyond the {D(mem, "sdpChars")}-byte SDP{heap}", beyond <= 1024));
         }
         else
         {
@@ -320,6 +337,19 @@ public static class ReportMode
             L("SDP from min(K, 1000) peers, spread over K/1000 topics (a realistic spread; one huge topic is the discovery case); settle again, RSS. The server can't be made to collect garbage, so RSS includes whatever");
             L("the GC has not returned (the gateway runs Server GC); \"beyond SDP\" subtracts the SDP's UTF-8 size (a .NET string holds it in");
             L("twice that).");
+            foreach (var (_, r) in mems)
+            {
+                if (HeapPerOffer(meta, r) is not { } h) continue;
+                L();
+                L($"Managed heap of the same server at K = {D(r, "created"):N0}, each figure after a full GC (`dotnet-gcdump` forces one): {F(h.Before / 1048576)} MiB before the offers,");
+                L($"{F(h.After / 1048576)} MiB right after them (**{F(h.AfterBeyondSdp, 0)} bytes per offer** beyond the SDP's UTF-8 size)" +
+                    (double.IsNaN(h.Idle) ? "." : $", and {F(h.Idle / 1048576)} MiB after {meta.GetValueOrDefault("idle_wait_s", "?")} s without traffic (**{F(h.IdleBeyondSdp, 0)} bytes per offer**):"));
+                if (!double.IsNaN(h.Idle))
+                {
+                    L("by then the offer grains have been collected (they idle out after two minutes) and an offer is its stored state and its");
+                    L("topic and peer index entries; the next call to it reactivates the grain from storage.");
+                }
+            }
         }
         else
         {

@@ -7,7 +7,7 @@ namespace Rondevu.ClusterTests;
 /// 004_reminders.sql). Grain types are the grain class names without "Grain" ("offer", "peer",
 /// "topic", "topicIndex"). Offer and peer ids are 32 hex digits, which Orleans' ADO.NET storage
 /// stores as a GUID key in GrainIdN0/N1 (the GUID's bytes as two little-endian int64); topics are
-/// string keys in GrainIdExtensionString. Reminders name the grain as "offer/{id}".
+/// string keys in GrainIdExtensionString. Reminders name the grain as "peer/{id}".
 /// </summary>
 public sealed class Database(string connectionString, string adminConnectionString)
 {
@@ -55,8 +55,9 @@ public sealed class Database(string connectionString, string adminConnectionStri
         "SELECT COALESCE((SELECT Status FROM OrleansMembershipTable WHERE Port = @port ORDER BY Generation DESC LIMIT 1), -1)",
         ("port", siloPort));
 
-    public Task<long> ReminderRowsAsync(string offerId) => ScalarAsync(
-        "SELECT count(*) FROM OrleansRemindersTable WHERE GrainId = @grain", ("grain", "offer/" + offerId));
+    /// <summary>The peer's sweep reminder, which ends its expired offers.</summary>
+    public Task<long> SweepReminderRowsAsync(string peerId) => ScalarAsync(
+        "SELECT count(*) FROM OrleansRemindersTable WHERE GrainId = @grain", ("grain", "peer/" + peerId));
 
     /// <summary>Writes to the rondevu database so far: committed transactions and changed tuples, and the
     /// tuples changed in the grain-state and reminder tables alone. The database-wide counters are read

@@ -14,7 +14,7 @@ public sealed partial class ClusterTests
     /// Everything lives in PostgreSQL: offers, answers and candidates survive stopping every silo and
     /// every gateway and starting them again — same ids, same bodies on every read route (compared as
     /// JSON), the push mailboxes included — while an offer that expired during the outage is gone, its
-    /// rows removed by its persisted reminder.
+    /// rows removed by its owner's persisted sweep reminder.
     /// </summary>
     [Fact, Order(5)]
     public async Task Offers_answers_and_candidates_survive_restart_of_every_silo_and_gateway()
@@ -40,7 +40,8 @@ public sealed partial class ClusterTests
         Assert.Contains(o2, before["GET /offers/by-topic/room"]);
         Assert.Contains("bob", before["GET /offers/o1/ice-candidates (alice)"]);
 
-        // An offer meant to expire while the cluster is down; its reminder must survive the outage.
+        // An offer meant to expire while the cluster is down; its owner's sweep reminder, now due at its
+        // expiry, must survive the outage.
         var shortLived = await G1.CreateOfferAsync(alice, "sdp-short", [$"durable-{_run}-short"], ttl: 6_000);
         Assert.True(shortLived.Ok, shortLived.ToString());
         var o4 = (string)shortLived.Json["offers"]![0]!["id"]!;
@@ -79,7 +80,7 @@ public sealed partial class ClusterTests
         if ((await G1.GetAsync($"/peers/{alice.Id}/offers")).Body.Contains(o4)) problems.Add("expired offer listed by /peers/{id}/offers");
         if ((await G1.GetAsync($"/offers/by-topic/durable-{_run}-short")).Body.Contains(o4)) problems.Add("expired offer listed by /offers/by-topic");
 
-        // ...and its reminder, persisted before the outage, removes its rows. A tick missed while no silo
+        // ...and the sweep reminder, persisted before the outage, removes its rows. A tick missed while no silo
         // ran is not delivered at start: Orleans schedules it at the next period boundary
         // (LocalReminderService.CalculateNextTickTime), and the period is at least the one-minute
         // MinimumReminderPeriod, so allow expiresAt + 1 min + slack.
@@ -90,7 +91,6 @@ public sealed partial class ClusterTests
         {
             left.Clear();
             if (await db.OfferRowsAsync(o4) > 0) left.Add("offer row");
-            if (await db.ReminderRowsAsync(o4) > 0) left.Add("reminder row");
             if (await db.TopicRowsAsync($"durable-{_run}-short") > 0) left.Add("topic row");
             if (await db.PeerRowsMentioningAsync(alice.Id, o4) > 0) left.Add("alice's peer row names it");
             var topics = await G1.GetAsync($"/topics?startsWith=durable-{_run}-short");
@@ -98,6 +98,8 @@ public sealed partial class ClusterTests
             if (left.Count == 0 || DateTimeOffset.UtcNow > cleanupDeadline) break;
             await Task.Delay(500);
         }
+        // Alice still has live offers: her sweep reminder stays.
+        if (await db.SweepReminderRowsAsync(alice.Id) != 1) problems.Add("alice's sweep reminder row is gone while she has live offers");
         Report($"expired offer (expired {(o4ExpiresAt < startBegan ? "while no silo ran" : "during or after start-all")}): " +
             $"{(left.Count == 0 ? "every trace removed" : "traces left")} {(NowMs - o4ExpiresAt) / 1000.0:F1} s after its expiresAt" +
             (topicListedUntil is { } until ? $"; GET /topics still listed its topic {(until - o4ExpiresAt) / 1000.0:F1} s after expiresAt" : ""));

@@ -10,11 +10,12 @@ public sealed partial class ClusterTests
 
     /// <summary>
     /// Expiry on PostgreSQL reminders: an offer with a short ttl is listed while live; the moment it
-    /// expires no endpoint returns it; then its expiry reminder removes every trace from the
-    /// database — the offer's grain row, its reminder row, its entries in both topics' rows (the rows
-    /// themselves, as the topics are left empty), its topic-index entries and its owner's peer row.
-    /// The offer grain registers its reminder with due time = ttl (only the period is held to Orleans'
-    /// one-minute minimum, and the silo exposes no setting for that minimum; none is needed).
+    /// expires no endpoint returns it; then its owner's sweep reminder removes every trace from the
+    /// database — the offer's grain row, its entries in both topics' rows (the rows themselves, as the
+    /// topics are left empty), its topic-index entries, its owner's peer row and, the peer having no
+    /// offer left, the sweep reminder's row. The peer registers the reminder due at its earliest expiry
+    /// (only the period is held to Orleans' one-minute minimum, and the silo exposes no setting for that
+    /// minimum; none is needed).
     /// </summary>
     [Fact, Order(4)]
     public async Task Expired_offer_leaves_no_row_in_postgres()
@@ -31,7 +32,7 @@ public sealed partial class ClusterTests
         // While it lives: listed, and every row this test later expects gone is there (so "gone" means something).
         var live = new List<string>();
         if (await db.OfferRowsAsync(offerId) != 1) live.Add("offer row");
-        if (await db.ReminderRowsAsync(offerId) != 1) live.Add("reminder row");
+        if (await db.SweepReminderRowsAsync(owner.Id) != 1) live.Add("sweep reminder row");
         if (await db.PeerRowsMentioningAsync(owner.Id, offerId) != 1) live.Add("peer row naming the offer");
         foreach (var topic in topics)
         {
@@ -64,12 +65,12 @@ public sealed partial class ClusterTests
             Assert.Equal(404, answer.Status);
         }
 
-        // Then the reminder cleans up everywhere, memory and database.
+        // Then the sweep cleans up everywhere, memory and database.
         var took = await Eventually.HoldsAsync("expired offer removed from PostgreSQL", ReminderSlack, async () =>
         {
             var left = new List<string>();
             if (await db.OfferRowsAsync(offerId) > 0) left.Add("offer row");
-            if (await db.ReminderRowsAsync(offerId) > 0) left.Add("reminder row");
+            if (await db.SweepReminderRowsAsync(owner.Id) > 0) left.Add("sweep reminder row");
             if (await db.PeerRowsAsync(owner.Id) > 0) left.Add("peer row");
             foreach (var topic in topics)
             {
