@@ -12,6 +12,7 @@
 #   DURATION [20]                measured seconds of each handshake run (WARMUP [15] before: long enough for
 #                                tiered JIT to settle on 2 busy cores; with 3 s the first run still pays for JIT)
 #   PAIRS [16]                   handshake pairs
+#   HANDSHAKE_RUNS [3]           pull handshake runs; the report shows each and takes the median
 #   HAMMER_CONCURRENCY ["16 32 64"]  /health is hammered at each; the best is the ceiling
 #   DISCOVERY_OFFERS ["100 100000"]  K for the discovery runs (each in a fresh topic, same server)
 #   MEMORY_OFFERS [100000]       K for the memory run (on a freshly started server)
@@ -31,7 +32,7 @@ QUICK="${QUICK:-0}"
 OUT="${OUT:-$ROOT/docs/BENCHMARKS.md}"
 WORK="${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/rondevu-bench.XXXXXX")}"
 if [[ "$QUICK" == 1 ]]; then
-  DURATION="${DURATION:-4}"; WARMUP="${WARMUP:-1}"; PAIRS="${PAIRS:-16}"
+  DURATION="${DURATION:-4}"; WARMUP="${WARMUP:-1}"; PAIRS="${PAIRS:-16}"; HANDSHAKE_RUNS="${HANDSHAKE_RUNS:-1}"
   HAMMER_CONCURRENCY="${HAMMER_CONCURRENCY:-32}"; HAMMER_DURATION="${HAMMER_DURATION:-3}"
   DISCOVERY_OFFERS="${DISCOVERY_OFFERS:-100 2000}"; DISCOVERY_DURATION="${DISCOVERY_DURATION:-3}"
   MEMORY_OFFERS="${MEMORY_OFFERS:-5000}"; SETTLE="${SETTLE:-3}"; IDLE_WAIT="${IDLE_WAIT:-0}"
@@ -40,6 +41,7 @@ fi
 DURATION="${DURATION:-20}"
 WARMUP="${WARMUP:-15}"
 PAIRS="${PAIRS:-16}"
+HANDSHAKE_RUNS="${HANDSHAKE_RUNS:-3}"
 HAMMER_CONCURRENCY="${HAMMER_CONCURRENCY:-16 32 64}"
 HAMMER_DURATION="${HAMMER_DURATION:-10}"
 DISCOVERY_OFFERS="${DISCOVERY_OFFERS:-100 100000}"
@@ -206,7 +208,10 @@ start_server server
 for c in $HAMMER_CONCURRENCY; do
   bench "ceiling-c$c" hammer --route /health --concurrency "$c" --duration "$HAMMER_DURATION" --warmup 2 --url "$SERVER_URL" --pid "$SERVER_PID"
 done
-bench handshake handshake --pairs "$PAIRS" --duration "$DURATION" --warmup "$WARMUP" --url "$SERVER_URL" --pid "$SERVER_PID"
+# Repeated: consecutive runs of the same build differ by up to ±15% on this shared 2-core machine; the report takes the median.
+for i in $(seq 1 "$HANDSHAKE_RUNS"); do
+  bench "handshake-run$i" handshake --pairs "$PAIRS" --duration "$DURATION" --warmup "$WARMUP" --url "$SERVER_URL" --pid "$SERVER_PID"
+done
 bench handshake-push handshake --push --pairs "$PAIRS" --duration "$DURATION" --warmup "$WARMUP" --url "$SERVER_URL" --pid "$SERVER_PID"
 for k in $DISCOVERY_OFFERS; do
   bench "discovery-$k" discovery --offers "$k" --duration "$DISCOVERY_DURATION" --batch 100 --fill-timeout "$FILL_TIMEOUT" \
@@ -222,10 +227,19 @@ heap_bytes() { # PID OUT_FILE -> total GC heap bytes after a forced full GC
 }
 for k in $MEMORY_OFFERS; do
   start_server "server-memory-$k"
+  before_hook=()
   if command -v dotnet-gcdump >/dev/null 2>&1; then
-    meta "heap_before_bytes_$k" "$(heap_bytes "$SERVER_PID" "$WORK/memory-$k-before.gcdump" || echo error)"
+    # After the run's warm-up, so that JIT, pools and first activations are in the baseline.
+    {
+      echo 'set -u'
+      declare -f heap_bytes
+      echo "WORK='$WORK'"
+      echo "echo \"heap_before_bytes_$k=\$(heap_bytes $SERVER_PID '$WORK/memory-$k-before.gcdump' || echo error)\" >>'$WORK/meta.txt'"
+    } >"$WORK/heap-before-$k.sh"
+    before_hook=(--before-command "bash '$WORK/heap-before-$k.sh'")
   fi
-  bench "memory-$k" memory --offers "$k" --settle "$SETTLE" --batch 100 --fill-timeout "$FILL_TIMEOUT" --url "$SERVER_URL" --pid "$SERVER_PID"
+  bench "memory-$k" memory --offers "$k" --settle "$SETTLE" --batch 100 --fill-timeout "$FILL_TIMEOUT" --url "$SERVER_URL" --pid "$SERVER_PID" \
+    "${before_hook[@]}"
   # What the live objects are: a heap dump (it forces a full GC first), types by total size.
   if command -v dotnet-gcdump >/dev/null 2>&1; then
     echo "dotnet-gcdump collect -p <server pid>; dotnet-gcdump report   # after memory-$k" >>"$WORK/commands.txt"

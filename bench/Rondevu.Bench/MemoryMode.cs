@@ -18,6 +18,12 @@ public static class MemoryMode
         // Warm up every code path the fill uses (JIT, pools, the first grain activations of each type).
         var warm = await Fill.RunAsync(o, $"bench/{run}/memory-warmup", Math.Min(2000, o.Offers), sdpChars, quiet: true);
         Console.WriteLine($"  warm-up: {warm.Created} offers in another topic (they stay; counted in the 'before' sample)");
+        if (o.BeforeCommand is { } command)
+        {
+            using var hook = System.Diagnostics.Process.Start("/bin/sh", ["-c", command]);
+            await hook.WaitForExitAsync();
+            Console.WriteLine($"  before-command exited {hook.ExitCode}");
+        }
 
         long before = await SettledRss(monitor, o.Settle);
         long cpuBefore = monitor.CpuTicks();

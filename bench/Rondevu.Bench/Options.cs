@@ -21,6 +21,7 @@ public sealed class Options
     public int SdpSize { get; private set; } = 1500;
     public bool SdpSizeSet { get; private set; }
     public double Settle { get; private set; } = 10;
+    public string? BeforeCommand { get; private set; }
     public List<int> Pids { get; private set; } = [];
     public string? JsonOut { get; private set; }
     public string? Label { get; private set; }
@@ -64,6 +65,8 @@ public sealed class Options
           --bloom-bytes B      discovery: Bloom filter size (128, the client's default)
           --sdp-size N         handshake SDP chars (1500); discovery/memory use 64
           --settle S           memory: seconds to let the server settle before each RSS sample (10)
+          --before-command C   memory: shell command run after the warm-up, before the first sample (scripts/bench.sh
+                               takes a heap dump there)
           --fill-concurrency C discovery/memory: concurrent POST /offers while filling (8)
           --batch N            discovery/memory: offers per POST /offers while filling (10, at most 100)
           --fill-timeout S     discovery/memory: stop filling after S seconds and measure what is there (1200)
@@ -104,6 +107,7 @@ public sealed class Options
                 case "--limit": o.Limit = Math.Clamp(Int(), 1, 200); break;
                 case "--sdp-size": o.SdpSize = Math.Max(1, Int()); o.SdpSizeSet = true; break;
                 case "--settle": o.Settle = Dbl(); break;
+                case "--before-command": o.BeforeCommand = Next(); break;
                 case "--fill-concurrency": o.FillConcurrency = Math.Max(1, Int()); break;
                 case "--pid":
                     o.Pids = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
