@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using Orleans.Storage;
 
 namespace Rondevu.Grains;
@@ -9,19 +8,19 @@ namespace Rondevu.Grains;
 /// long as the process: it keeps the state object itself, so a write costs a dictionary update
 /// instead of a serialization, a copy and a call to Orleans' storage grain (together the largest cost
 /// of a handshake). A reactivated grain gets back the object its previous activation last wrote.
+/// No ETags: with one silo Orleans never runs two activations of a grain, so there is no other writer
+/// to detect, and an idle offer's state is then just its object and one dictionary entry.
 /// Not for a cluster: another silo can't see these objects.
 /// </summary>
 public sealed class InProcessGrainStorage : IGrainStorage
 {
-    private readonly ConcurrentDictionary<(string StateName, GrainId GrainId), Stored> _states = new();
-    private long _version;
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<GrainId, object>> _states = new();
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        if (_states.TryGetValue((stateName, grainId), out var stored))
+        if (States(stateName).TryGetValue(grainId, out var stored))
         {
-            grainState.State = (T)stored.State;
-            grainState.ETag = stored.ETag;
+            grainState.State = (T)stored;
             grainState.RecordExists = true;
         }
         return Task.CompletedTask;
@@ -29,36 +28,17 @@ public sealed class InProcessGrainStorage : IGrainStorage
 
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var key = (stateName, grainId);
-        CheckETag(key, grainState.ETag);
-        var stored = new Stored(grainState.State!, NextETag());
-        _states[key] = stored;
-        grainState.ETag = stored.ETag;
+        States(stateName)[grainId] = grainState.State!;
         grainState.RecordExists = true;
         return Task.CompletedTask;
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var key = (stateName, grainId);
-        CheckETag(key, grainState.ETag);
-        _states.TryRemove(key, out _);
-        grainState.ETag = null;
+        States(stateName).TryRemove(grainId, out _);
         grainState.RecordExists = false;
         return Task.CompletedTask;
     }
 
-    /// <summary>Only one activation may write a grain's state: a stale ETag means another one did.</summary>
-    private void CheckETag((string, GrainId) key, string? expected)
-    {
-        var current = _states.TryGetValue(key, out var stored) ? stored.ETag : null;
-        if (current != expected)
-        {
-            throw new InconsistentStateException($"ETag mismatch for {key.Item2}", current ?? "", expected ?? "");
-        }
-    }
-
-    private string NextETag() => Interlocked.Increment(ref _version).ToString(CultureInfo.InvariantCulture);
-
-    private sealed record Stored(object State, string ETag);
+    private ConcurrentDictionary<GrainId, object> States(string stateName) => _states.GetOrAdd(stateName, _ => new());
 }

@@ -19,8 +19,9 @@ public sealed class OfferState
     [Id(8)] public string? AnswererPeerId { get; set; }
     [Id(9)] public string? AnswerSdp { get; set; }
     [Id(10)] public long? AnsweredAt { get; set; }
-    [Id(11)] public List<IceCandidate> OffererCandidates { get; set; } = [];
-    [Id(12)] public List<IceCandidate> AnswererCandidates { get; set; } = [];
+    /// <summary>Null until the side posts one: most offers wait without any, and an idle offer's memory counts.</summary>
+    [Id(11)] public List<IceCandidate>? OffererCandidates { get; set; }
+    [Id(12)] public List<IceCandidate>? AnswererCandidates { get; set; }
 }
 
 /// <remarks>
@@ -128,7 +129,7 @@ public sealed class OfferGrain(
         {
             return new CandidatesAdded(OfferOutcome.NotParticipant, 0);
         }
-        var side = role == IceRole.Offerer ? State.OffererCandidates : State.AnswererCandidates;
+        var side = role == IceRole.Offerer ? State.OffererCandidates ??= [] : State.AnswererCandidates ??= [];
         if (side.Count + candidates.Length > options.Value.MaxIceCandidatesPerOffer)
         {
             return new CandidatesAdded(OfferOutcome.CandidateLimit, 0);
@@ -161,7 +162,7 @@ public sealed class OfferGrain(
         {
             return Task.FromResult(new CandidatesRead(OfferOutcome.NotParticipant, []));
         }
-        var other = role == IceRole.Offerer ? State.AnswererCandidates : State.OffererCandidates;
+        var other = (role == IceRole.Offerer ? State.AnswererCandidates : State.OffererCandidates) ?? [];
         var after = since ?? long.MinValue;
         return Task.FromResult(new CandidatesRead(OfferOutcome.Ok, other.Where(c => c.CreatedAt > after).ToArray()));
     }
@@ -217,7 +218,7 @@ public sealed class OfferGrain(
         return Task.WhenAll(State.Topics
             .Select(topic => GrainFactory.GetTopicGrain(topic).RemoveAsync(Id))
             .Append(GrainFactory.GetPeerGrain(State.PeerId).OfferAnsweredAsync(notice))
-            .Append(GrainFactory.GetPeerGrain(answererId).OfferJoinedAsync(Id, State.ExpiresAt, State.OffererCandidates.ToArray())));
+            .Append(GrainFactory.GetPeerGrain(answererId).OfferJoinedAsync(Id, State.ExpiresAt, State.OffererCandidates?.ToArray() ?? [])));
     }
 
     /// <summary>Cleans up an answered offer when its shortened life ends, so its candidates leave memory on

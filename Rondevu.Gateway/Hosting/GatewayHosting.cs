@@ -49,6 +49,8 @@ public static class GatewayHosting
                 .UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId)
                 .AddRondevuInProcessStorage()
                 .UseInMemoryReminderService()
+                // One silo owns the whole directory: a cache in front of it only holds an entry per grain ever seen.
+                .Configure<GrainDirectoryOptions>(options => options.CachingStrategy = GrainDirectoryOptions.CachingStrategyType.None)
                 .AddRondevuGrains(builder.Configuration));
             return builder;
         }

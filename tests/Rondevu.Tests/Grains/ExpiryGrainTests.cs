@@ -8,7 +8,7 @@ public sealed class ExpiryGrainTests(GrainClusterFixture cluster)
     private static readonly TimeSpan CleanupDeadline = TimeSpan.FromSeconds(15);
 
     [Fact]
-    public async Task Expired_offer_vanishes_from_every_read_and_the_reminder_removes_every_trace()
+    public async Task Expired_offer_vanishes_from_every_read_and_the_owners_sweep_removes_every_trace()
     {
         var owner = Ids.New();
         var t1 = GrainClusterFixture.UniqueTopic("expiry-a");
@@ -18,6 +18,7 @@ public sealed class ExpiryGrainTests(GrainClusterFixture cluster)
         Assert.NotNull(await grain.GetAsync());
         Assert.Equal(1, await cluster.IndexedPeersAsync(t1));
         Assert.True((await cluster.ReadStoredAsync<OfferState>("offer", grain)).RecordExists);
+        Assert.Equal(1, await cluster.RemindersOfAsync(cluster.Peer(owner)));
 
         // Past expiresAt every read hides the offer, whether or not the cleanup has run yet.
         await GrainClusterFixture.Eventually(
@@ -34,16 +35,19 @@ public sealed class ExpiryGrainTests(GrainClusterFixture cluster)
         Assert.Null(await grain.HeartbeatAsync(owner));
         Assert.False(await grain.DeleteAsync(owner));
 
-        // Only the reminder tells the topics (and so the index) and clears the stored records.
+        // Only the sweep tells the topics (and so the index) and clears the stored records.
         await GrainClusterFixture.Eventually(async () =>
             await cluster.IndexedPeersAsync(t1) is null && await cluster.IndexedPeersAsync(t2) is null,
-            CleanupDeadline, "the expiry reminder to take the topics out of the index");
+            CleanupDeadline, "the sweep to take the topics out of the index");
         await GrainClusterFixture.Eventually(async () =>
             !(await cluster.ReadStoredAsync<OfferState>("offer", grain)).RecordExists,
-            CleanupDeadline, "the expiry reminder to clear the offer's stored state");
+            CleanupDeadline, "the sweep to clear the offer's stored state");
         Assert.False((await cluster.ReadStoredAsync<TopicState>("topic", cluster.Topic(t1))).RecordExists);
         Assert.False((await cluster.ReadStoredAsync<TopicState>("topic", cluster.Topic(t2))).RecordExists);
         Assert.False((await cluster.ReadStoredAsync<PeerState>("peer", cluster.Peer(owner))).RecordExists);
+        // With no offer left, the owner's sweep reminder is gone too.
+        await GrainClusterFixture.Eventually(async () => await cluster.RemindersOfAsync(cluster.Peer(owner)) == 0,
+            CleanupDeadline, "the peer's sweep reminder to be unregistered");
 
         // The expired offer no longer takes one of the peer's slots.
         var refill = await cluster.Peer(owner).PublishAsync(Enumerable.Range(0, GrainClusterFixture.MaxOffersPerPeer)

@@ -107,6 +107,14 @@ public sealed class GrainClusterFixture : IAsyncLifetime
     }
 
     /// <summary>Reads a grain's record straight from the silo's grain storage, bypassing the grain.</summary>
+    /// <summary>How many reminders the grain has in the silo's reminder table.</summary>
+    public async Task<int> RemindersOfAsync(IAddressable grain)
+    {
+        var silo = Assert.IsType<InProcessSiloHandle>(Cluster.Primary);
+        var rows = await silo.ServiceProvider.GetRequiredService<IReminderTable>().ReadRows(grain.GetGrainId());
+        return rows.Reminders.Count;
+    }
+
     public async Task<IGrainState<T>> ReadStoredAsync<T>(string stateName, IAddressable grain)
     {
         var silo = Assert.IsType<InProcessSiloHandle>(Cluster.Primary);
