@@ -24,6 +24,8 @@
 #   KEEP_DATA [0]             1: keep the database of a previous run instead of starting empty
 #   UP_TIMEOUT [60]           seconds `up` and `restart-silo` wait for /health
 #   CONFIGURATION [Release]   build configuration
+#   OWN_SESSIONS [1]          0: silos and gateways stay in the caller's session. Linux's autogroup scheduler shares
+#                             the CPU equally between sessions, so a benchmark keeps them in its own (scripts/bench.sh)
 #   BIN_DIR                   run BIN_DIR/Rondevu.Silo/Rondevu.Silo.dll and BIN_DIR/Rondevu.Gateway/Rondevu.Gateway.dll
 #                             (a copy of the build output, safe from rebuilds) instead of each project's bin/
 # Every other variable (OFFER_DEFAULT_TTL, MAX_OFFERS_PER_PEER, Logging__LogLevel__Default, ...) is
@@ -71,12 +73,13 @@ conn_string() {
   cat "$CLUSTER_DIR/connection_string"
 }
 
-# Runs "$@" detached, with its own session, output to the log, no inherited stdio: a caller that
-# reads our output (a test) must not wait for these processes to close it.
+# Runs "$@" detached, output to the log, no inherited stdio: a caller that reads our output (a test)
+# must not wait for these processes to close it. Each gets its own session unless OWN_SESSIONS=0.
 spawn() {
   local name="$1"; shift
   echo "=== $(date -u +%FT%TZ) start" >>"$CLUSTER_DIR/$name.log"
-  setsid "$@" </dev/null >>"$CLUSTER_DIR/$name.log" 2>&1 &
+  if [[ "${OWN_SESSIONS:-1}" != 0 ]]; then set -- setsid "$@"; fi
+  "$@" </dev/null >>"$CLUSTER_DIR/$name.log" 2>&1 &
   echo $! >"$CLUSTER_DIR/$name.pid"
 }
 
