@@ -23,6 +23,8 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 has_postgres || { echo "Installing PostgreSQL…"; apt_install postgresql; }
 command -v chromium >/dev/null 2>&1 || { echo "Installing Chromium…"; apt_install chromium; }
+# The compose test lints docker-compose.yml with dclint, which scripts/validate-compose.sh installs from npm.
+command -v npm >/dev/null 2>&1 || { echo "Installing npm…"; apt_install npm; }
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
