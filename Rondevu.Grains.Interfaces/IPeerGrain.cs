@@ -3,6 +3,7 @@ namespace Rondevu.Grains;
 /// <summary>
 /// One peer (key: peer id): the index of its offers and its mailbox — the answers to its offers and
 /// the other side's candidates on every offer it owns or answered — where its push requests wait.
+/// It persists nothing of its own: an activation rebuilds all of it from the offers' records.
 /// </summary>
 [Alias("Rondevu.IPeerGrain")]
 public interface IPeerGrain : IGrainWithStringKey
@@ -40,6 +41,10 @@ public interface IPeerGrain : IGrainWithStringKey
 
     [Alias("CandidatesPosted")]
     Task CandidatesPostedAsync(string offerId, IceCandidate[] candidates);
+
+    /// <summary>The owner's heartbeat moved the offer's lastSeen.</summary>
+    [Alias("OfferTouched")]
+    Task OfferTouchedAsync(string offerId, long lastSeen);
 
     [Alias("OfferRemoved")]
     Task OfferRemovedAsync(string offerId);

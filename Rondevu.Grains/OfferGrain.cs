@@ -5,29 +5,13 @@ using Microsoft.Extensions.Options;
 
 namespace Rondevu.Grains;
 
-[GenerateSerializer, Alias("Rondevu.OfferState")]
-public sealed class OfferState
-{
-    [Id(0)] public string PeerId { get; set; } = "";
-    [Id(1)] public string Sdp { get; set; } = "";
-    [Id(2)] public string[] Topics { get; set; } = [];
-    [Id(3)] public long CreatedAt { get; set; }
-    [Id(4)] public long ExpiresAt { get; set; }
-    [Id(5)] public long LastSeen { get; set; }
-    [Id(6)] public string? Secret { get; set; }
-    [Id(7)] public string? Info { get; set; }
-    [Id(8)] public string? AnswererPeerId { get; set; }
-    [Id(9)] public string? AnswerSdp { get; set; }
-    [Id(10)] public long? AnsweredAt { get; set; }
-    /// <summary>Null until the side posts one: most offers wait without any, and an idle offer's memory counts.</summary>
-    [Id(11)] public List<IceCandidate>? OffererCandidates { get; set; }
-    [Id(12)] public List<IceCandidate>? AnswererCandidates { get; set; }
-}
-
 /// <remarks>
+/// The source of truth for one offer, and the only grain with persisted state: its record also says
+/// who owns it, who answered it and its topics, which is all the peer and topic grains need to find
+/// it again (see <see cref="IOfferCatalog"/>). Not reentrant, and its state is an immutable record
+/// replaced on every change, so nothing alters a state while its write is in flight.
 /// Collected after two idle minutes instead of Orleans' default fifteen: an offer mostly waits to be
-/// discovered, and an activation costs several times what its stored state does. A later call
-/// reactivates it from storage.
+/// discovered, and an activation costs several times what its stored state does.
 /// </remarks>
 [CollectionAgeLimit(Minutes = 2)]
 public sealed class OfferGrain(
@@ -41,7 +25,7 @@ public sealed class OfferGrain(
     private OfferState State => offer.State;
     private string Id => this.GetPrimaryKeyString();
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
-    private bool IsLive => offer.RecordExists && Now < State.ExpiresAt;
+    private bool IsLive => offer.RecordExists && State.IsLiveAt(Now);
 
     public async Task<OfferView> CreateAsync(string peerId, OfferDraft draft)
     {
@@ -50,7 +34,7 @@ public sealed class OfferGrain(
             throw new InvalidOperationException($"Offer {Id} already exists");
         }
         var now = Now;
-        offer.State = new OfferState
+        await SaveAsync(new OfferState
         {
             PeerId = peerId,
             Sdp = draft.Sdp,
@@ -60,23 +44,22 @@ public sealed class OfferGrain(
             LastSeen = now,
             Secret = draft.Secret,
             Info = draft.Info,
-        };
-        await SaveAsync();
-        var entry = ToTopicEntry();
+        });
+        var entry = State.ToTopicEntry(Id);
         await Task.WhenAll(State.Topics.Select(topic => GrainFactory.GetTopicGrain(topic).AddAsync(entry)));
         RondevuMetrics.OffersCreated.Add(1);
         RondevuMetrics.ActiveOffers.Add(1);
-        return ToView();
+        return State.ToView(Id);
     }
 
     [ReadOnly]
-    public Task<OfferView?> GetAsync() => Task.FromResult(IsLive ? ToView() : null);
+    public Task<OfferView?> GetAsync() => Task.FromResult(IsLive ? State.ToView(Id) : null);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (offer.RecordExists && !IsLive)
         {
-            // Expired while no silo ran: clean up now rather than at the owner's next sweep.
+            // Expired while no silo ran: clean up now rather than at the next sweep.
             this.RegisterGrainTimer(_ => ExpireAsync(), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         }
         else if (IsLive && State.AnswererPeerId is not null)
@@ -104,15 +87,21 @@ public sealed class OfferGrain(
             : OfferOutcome.Ok;
         if (outcome != OfferOutcome.Ok)
         {
+            if (outcome == OfferOutcome.AlreadyAnswered)
+            {
+                logger.LogDebug("Offer {OfferId}: {AnswererId} lost the answer race to {Winner}", Id, answererId, State.AnswererPeerId);
+            }
             return new AnswerResult(outcome, 0);
         }
 
         var now = Now;
-        State.AnswererPeerId = answererId;
-        State.AnswerSdp = sdp;
-        State.AnsweredAt = now;
-        State.ExpiresAt = Math.Min(State.ExpiresAt, now + options.Value.AnsweredOfferTtl);
-        await SaveAsync();
+        await SaveAsync(State with
+        {
+            AnswererPeerId = answererId,
+            AnswerSdp = sdp,
+            AnsweredAt = now,
+            ExpiresAt = Math.Min(State.ExpiresAt, now + options.Value.AnsweredOfferTtl),
+        });
         await DeliverAnswerAsync();
         ScheduleAnsweredExpiry();
         RondevuMetrics.OffersAnswered.Add(1);
@@ -129,17 +118,18 @@ public sealed class OfferGrain(
         {
             return new CandidatesAdded(OfferOutcome.NotParticipant, 0);
         }
-        var side = role == IceRole.Offerer ? State.OffererCandidates ??= [] : State.AnswererCandidates ??= [];
-        if (side.Count + candidates.Length > options.Value.MaxIceCandidatesPerOffer)
+        var side = role == IceRole.Offerer ? State.OffererCandidates : State.AnswererCandidates;
+        if (side.Length + candidates.Length > options.Value.MaxIceCandidatesPerOffer)
         {
             return new CandidatesAdded(OfferOutcome.CandidateLimit, 0);
         }
 
         // A strictly increasing clock per side, so `since` = the last createdAt seen never skips one.
-        var createdAt = Math.Max(Now, side.Count > 0 ? side[^1].CreatedAt + 1 : 0);
+        var createdAt = Math.Max(Now, side.Length > 0 ? side[^1].CreatedAt + 1 : 0);
         var added = candidates.Select(candidate => new IceCandidate(candidate, peerId, role, createdAt++)).ToArray();
-        side.AddRange(added);
-        await SaveAsync();
+        await SaveAsync(role == IceRole.Offerer
+            ? State with { OffererCandidates = [.. side, .. added] }
+            : State with { AnswererCandidates = [.. side, .. added] });
         RondevuMetrics.CandidatesPosted.Add(added.Length);
 
         // Push: the other side's mailbox hears of them before the post is acknowledged.
@@ -162,7 +152,7 @@ public sealed class OfferGrain(
         {
             return Task.FromResult(new CandidatesRead(OfferOutcome.NotParticipant, []));
         }
-        var other = (role == IceRole.Offerer ? State.AnswererCandidates : State.OffererCandidates) ?? [];
+        var other = role == IceRole.Offerer ? State.AnswererCandidates : State.OffererCandidates;
         var after = since ?? long.MinValue;
         return Task.FromResult(new CandidatesRead(OfferOutcome.Ok, other.Where(c => c.CreatedAt > after).ToArray()));
     }
@@ -173,14 +163,13 @@ public sealed class OfferGrain(
         {
             return null;
         }
-        State.LastSeen = Now;
-        await SaveAsync();
-        if (State.AnswererPeerId is null)
-        {
-            await Task.WhenAll(State.Topics.Select(topic =>
-                GrainFactory.GetTopicGrain(topic).TouchAsync(Id, State.LastSeen)));
-        }
-        return State.LastSeen;
+        var lastSeen = Now;
+        await SaveAsync(State with { LastSeen = lastSeen });
+        var topics = State.AnswererPeerId is null ? State.Topics : [];
+        await Task.WhenAll(topics
+            .Select(topic => GrainFactory.GetTopicGrain(topic).TouchAsync(Id, lastSeen))
+            .Append(GrainFactory.GetPeerGrain(State.PeerId).OfferTouchedAsync(Id, lastSeen)));
+        return lastSeen;
     }
 
     public async Task<bool> DeleteAsync(string peerId)
@@ -207,6 +196,7 @@ public sealed class OfferGrain(
         }
         await RemoveEverywhereAsync();
         RondevuMetrics.OffersExpired.Add(1);
+        logger.LogDebug("Offer {OfferId} expired and was swept", Id);
         return true;
     }
 
@@ -214,15 +204,14 @@ public sealed class OfferGrain(
     private Task DeliverAnswerAsync()
     {
         var answererId = State.AnswererPeerId!;
-        var notice = new AnswerNotice(Id, answererId, State.AnswerSdp!, State.AnsweredAt!.Value, State.Topics, State.ExpiresAt);
         return Task.WhenAll(State.Topics
             .Select(topic => GrainFactory.GetTopicGrain(topic).RemoveAsync(Id))
-            .Append(GrainFactory.GetPeerGrain(State.PeerId).OfferAnsweredAsync(notice))
-            .Append(GrainFactory.GetPeerGrain(answererId).OfferJoinedAsync(Id, State.ExpiresAt, State.OffererCandidates?.ToArray() ?? [])));
+            .Append(GrainFactory.GetPeerGrain(State.PeerId).OfferAnsweredAsync(State.ToAnswerNotice(Id)))
+            .Append(GrainFactory.GetPeerGrain(answererId).OfferJoinedAsync(Id, State.ExpiresAt, State.OffererCandidates)));
     }
 
     /// <summary>Cleans up an answered offer when its shortened life ends, so its candidates leave memory on
-    /// time; should this silo die first, the owner's sweep (a reminder) cleans up instead.</summary>
+    /// time; should this silo die first, the sweep cleans up instead.</summary>
     private void ScheduleAnsweredExpiry()
     {
         _answeredExpiry?.Dispose();
@@ -241,30 +230,38 @@ public sealed class OfferGrain(
             new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = true });
     }
 
+    /// <summary>The record goes first: once it is gone no activation can find the offer again, and the
+    /// in-memory views are told after. Should that fail, those views drop it when they next reload.</summary>
     private async Task RemoveEverywhereAsync()
     {
-        var topics = State.AnswererPeerId is null ? State.Topics : [];
-        var peers = State.AnswererPeerId is null ? [State.PeerId] : new[] { State.PeerId, State.AnswererPeerId };
-        await Task.WhenAll(topics
-            .Select(topic => GrainFactory.GetTopicGrain(topic).RemoveAsync(Id))
-            .Concat(peers.Select(peer => GrainFactory.GetPeerGrain(peer).OfferRemovedAsync(Id))));
+        var removed = State;
         await offer.ClearStateAsync();
         RondevuMetrics.ActiveOffers.Add(-1);
         _answeredExpiry?.Dispose();
         DeactivateOnIdle();
+        var topics = removed.AnswererPeerId is null ? removed.Topics : [];
+        var peers = removed.AnswererPeerId is null ? [removed.PeerId] : new[] { removed.PeerId, removed.AnswererPeerId };
+        await Task.WhenAll(topics
+            .Select(topic => GrainFactory.GetTopicGrain(topic).RemoveAsync(Id))
+            .Concat(peers.Select(peer => GrainFactory.GetPeerGrain(peer).OfferRemovedAsync(Id))));
         logger.LogDebug("Offer {OfferId} removed", Id);
     }
 
-    /// <summary>Writes the state; on failure the activation is dropped so the next call reloads what is stored.</summary>
-    private async Task SaveAsync()
+    /// <summary>Writes the next state; on failure the previous one stays and the activation is dropped, so the
+    /// next call reloads what is stored.</summary>
+    private async Task SaveAsync(OfferState next)
     {
+        var previous = offer.State;
+        offer.State = next;
         try
         {
             await offer.WriteStateAsync();
         }
-        catch
+        catch (Exception error)
         {
+            offer.State = previous;
             DeactivateOnIdle();
+            logger.LogWarning(error, "Offer {OfferId}: writing its state failed", Id);
             throw;
         }
     }
@@ -285,11 +282,4 @@ public sealed class OfferGrain(
         var actual = SHA256.HashData(Encoding.UTF8.GetBytes(given ?? ""));
         return given is not null && CryptographicOperations.FixedTimeEquals(expected, actual);
     }
-
-    private TopicEntry ToTopicEntry() => new(
-        Id, State.PeerId, State.Sdp, State.Topics, State.ExpiresAt, State.LastSeen, State.Secret is not null, State.Info);
-
-    private OfferView ToView() => new(
-        Id, State.PeerId, State.Sdp, State.Topics, State.CreatedAt, State.ExpiresAt, State.LastSeen,
-        State.Secret, State.Info, State.AnswererPeerId, State.AnsweredAt);
 }

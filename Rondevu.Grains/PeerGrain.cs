@@ -1,110 +1,88 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Configuration;
 
 namespace Rondevu.Grains;
 
-[GenerateSerializer, Alias("Rondevu.PeerState")]
-public sealed class PeerState
-{
-    /// <summary>Owned offer id → expiresAt, to count live offers against the per-peer cap without asking them.</summary>
-    [Id(0)] public Dictionary<string, long> Offers { get; set; } = [];
-    [Id(1)] public List<AnswerNotice> Answers { get; set; } = [];
-
-    /// <summary>Offers this peer answered (id → expiresAt): their offerer's candidates reach its mailbox.</summary>
-    [Id(2)] public Dictionary<string, long> Answered { get; set; } = [];
-}
-
 /// <remarks>
+/// Persists nothing: its offers, the answers to them and the offers it answered are all in the offers'
+/// own records, which an activation reads back with two catalog queries (see <see cref="IOfferCatalog"/>).
+/// Keeping them here, in memory, lets <c>GET /peers/{id}/offers</c> and the answers poll cost one grain
+/// call and no database read, and a publish, answer or delete no write beyond the offer's own.
 /// Reentrant because offer grains call back into it (answered, candidates, removed) while it may be
 /// waiting on them, and because push requests wait here without blocking other calls. That is safe:
-/// every method changes state synchronously before its first await, and all writes go through one
-/// <see cref="Coalescer"/>, so no call sees or persists a half-made change.
-/// The peer also ends its offers: one reminder per peer sweeps the expired ones, instead of a reminder
-/// per offer (two reminder writes per handshake, and most of an idle offer's memory).
+/// every method changes memory synchronously before its first await, and there is no state write for
+/// a change to interleave with.
 /// </remarks>
 [Reentrant]
-public sealed class PeerGrain : Grain, IPeerGrain, IRemindable
+public sealed class PeerGrain(
+    IOfferCatalog catalog,
+    IOptions<RondevuOptions> options,
+    TimeProvider clock,
+    ILogger<PeerGrain> logger) : Grain, IPeerGrain
 {
-    private const string SweepReminder = "sweep";
+    /// <summary>Owned offers, answered ones included, as the views the reads return.</summary>
+    private readonly Dictionary<string, OfferView> _offers = [];
 
-    private readonly IPersistentState<PeerState> _peer;
-    private readonly IOptions<RondevuOptions> _options;
-    private readonly TimeSpan _sweepPeriod;
-    private readonly TimeProvider _clock;
-    private readonly ILogger<PeerGrain> _logger;
-    private readonly Coalescer _writer;
+    /// <summary>Offers this peer answered (id → expiresAt): their offerer's candidates reach its mailbox.</summary>
+    private readonly Dictionary<string, long> _answered = [];
+
+    private readonly List<AnswerNotice> _answers = [];
     private readonly Mailbox _candidates = new();
-    private Task? _mailboxLoaded;
     private TaskCompletionSource _news = NewSignal();
     private int _waiters;
+
+    /// <summary>Slots held by publishes still creating their offers, so concurrent ones can't pass the cap together.</summary>
+    private int _reserved;
 
     /// <summary>The cursor clock: every delivery is stamped above every timestamp handed out before it.</summary>
     private long _lastIssued;
 
-    /// <summary>When the sweep reminder fires next, as far as this activation knows; null: none known.</summary>
-    private long? _nextSweep;
-    private Task _sweepChange = Task.CompletedTask;
-
-    public PeerGrain(
-        [PersistentState("peer", RondevuSiloExtensions.StorageName)] IPersistentState<PeerState> peer,
-        IOptions<RondevuOptions> options,
-        IOptions<ReminderOptions> reminderOptions,
-        TimeProvider clock,
-        ILogger<PeerGrain> logger)
-    {
-        _peer = peer;
-        _options = options;
-        _sweepPeriod = reminderOptions.Value.MinimumReminderPeriod;
-        _clock = clock;
-        _logger = logger;
-        _writer = new Coalescer(SaveAsync);
-    }
-
-    private PeerState State => _peer.State;
     private string PeerId => this.GetPrimaryKeyString();
-    private long Now => _clock.GetUtcNow().ToUnixTimeMilliseconds();
+    private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _lastIssued = State.Answers.Select(a => a.DeliveredAt).DefaultIfEmpty(0).Max();
-        return Task.CompletedTask;
+        var owned = await catalog.OwnedByAsync(PeerId);
+        var answered = await catalog.AnsweredByAsync(PeerId);
+        foreach (var (id, state) in owned)
+        {
+            _offers[id] = state.ToView(id);
+            if (state.AnswererPeerId is not null)
+            {
+                _answers.Add(state.ToAnswerNotice(id) with { DeliveredAt = Stamp() });
+                Deliver(id, state.AnswererCandidates);
+            }
+        }
+        foreach (var (id, state) in answered)
+        {
+            _answered[id] = state.ExpiresAt;
+            Deliver(id, state.OffererCandidates);
+        }
     }
 
     public async Task<PublishResult> PublishAsync(OfferDraft[] drafts)
     {
         var now = Now;
         ForgetExpired(now);
-        if (State.Offers.Values.Count(expiresAt => expiresAt > now) + drafts.Length > _options.Value.MaxOffersPerPeer)
+        if (_offers.Values.Count(o => o.ExpiresAt > now) + _reserved + drafts.Length > options.Value.MaxOffersPerPeer)
         {
             return new PublishResult(true, []);
         }
 
-        // Reserve the slots before the first await, so concurrent publishes can't pass the cap together.
         var ids = drafts.Select(_ => Ids.New()).ToArray();
-        var reserved = drafts.Select(d => now + d.TtlMs).ToArray();
-        for (var i = 0; i < ids.Length; i++)
-        {
-            State.Offers[ids[i]] = reserved[i];
-        }
+        _reserved += drafts.Length;
         try
         {
-            var offers = await Task.WhenAll(ids.Select((id, i) =>
-                GrainFactory.GetOfferGrain(id).CreateAsync(PeerId, drafts[i])));
-            for (var i = 0; i < offers.Length; i++)
+            var offers = await Task.WhenAll(ids.Select((id, i) => GrainFactory.GetOfferGrain(id).CreateAsync(PeerId, drafts[i])));
+            foreach (var offer in offers)
             {
-                // Unless an answer or a delete already changed the entry while the batch was created.
-                if (State.Offers.TryGetValue(ids[i], out var expiresAt) && expiresAt == reserved[i])
-                {
-                    State.Offers[ids[i]] = offers[i].ExpiresAt;
-                }
+                _offers[offer.Id] = offer;
             }
-            await Task.WhenAll(_writer.RunAsync(), ScheduleSweepAsync());
             return new PublishResult(false, offers);
         }
         catch
         {
-            // Nothing of a refused batch may stay: no sweep would find offers this index forgot.
+            // Nothing of a refused batch may stay: a client told "failed" must not find its offers.
             await Task.WhenAll(ids.Select(async id =>
             {
                 try
@@ -113,73 +91,21 @@ public sealed class PeerGrain : Grain, IPeerGrain, IRemindable
                 }
                 catch (Exception error)
                 {
-                    _logger.LogWarning(error, "Offer {OfferId} of a failed publish could not be removed", id);
+                    logger.LogWarning(error, "Offer {OfferId} of a failed publish could not be removed; the sweep will", id);
                 }
             }));
-            foreach (var id in ids)
-            {
-                State.Offers.Remove(id);
-            }
             throw;
         }
+        finally
+        {
+            _reserved -= drafts.Length;
+        }
     }
 
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    public Task<OfferView[]> GetOffersAsync()
     {
         var now = Now;
-        _nextSweep = now + (long)_sweepPeriod.TotalMilliseconds;
-        var expired = State.Offers.Where(o => o.Value <= now).Select(o => o.Key).ToArray();
-        var gone = await Task.WhenAll(expired.Select(id => GrainFactory.GetOfferGrain(id).ExpireAsync()));
-        for (var i = 0; i < expired.Length; i++)
-        {
-            if (gone[i])
-            {
-                State.Offers.Remove(expired[i]);
-            }
-        }
-        ForgetExpired(now);
-        await Task.WhenAll(_writer.RunAsync(), ScheduleSweepAsync());
-    }
-
-    /// <summary>Keeps the sweep reminder due by the earliest expiry of the peer's offers, and gone when it has
-    /// none. Changes run one after another, each deciding on the state of its own moment, so a reentrant
-    /// publish and a sweep can't leave offers without a reminder.</summary>
-    private Task ScheduleSweepAsync() => _sweepChange = ChangeSweepAfterAsync(_sweepChange);
-
-    private async Task ChangeSweepAfterAsync(Task previous)
-    {
-        try
-        {
-            await previous;
-        }
-        catch
-        {
-            // The caller of that change saw its failure; this one decides afresh.
-        }
-        if (State.Offers.Count == 0)
-        {
-            if (_nextSweep is not null && await this.GetReminder(SweepReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-            _nextSweep = null;
-            return;
-        }
-        var earliest = State.Offers.Values.Min();
-        if (_nextSweep is { } next && next <= earliest)
-        {
-            return;
-        }
-        await this.RegisterOrUpdateReminder(SweepReminder, TimeSpan.FromMilliseconds(Math.Max(0, earliest - Now)), _sweepPeriod);
-        _nextSweep = earliest;
-    }
-
-    public async Task<OfferView[]> GetOffersAsync()
-    {
-        var now = Now;
-        var ids = State.Offers.Where(o => o.Value > now).Select(o => o.Key).ToArray();
-        var offers = await Task.WhenAll(ids.Select(id => GrainFactory.GetOfferGrain(id).GetAsync()));
-        return offers.OfType<OfferView>().OrderByDescending(o => o.LastSeen).ToArray();
+        return Task.FromResult(_offers.Values.Where(o => o.ExpiresAt > now).OrderByDescending(o => o.LastSeen).ToArray());
     }
 
     public Task<AnswerNotice[]> GetAnswersAsync(long? since) => Task.FromResult(AnswersAfter(since));
@@ -190,16 +116,14 @@ public sealed class PeerGrain : Grain, IPeerGrain, IRemindable
         return new AnswersWait(status, status == WaitStatus.TooManyWaiters ? [] : AnswersAfter(since));
     }
 
-    public async Task<WaitStatus> WaitForCandidatesAsync(string offerId, long? since, TimeSpan wait, CancellationToken cancellationToken)
+    public Task<WaitStatus> WaitForCandidatesAsync(string offerId, long? since, TimeSpan wait, CancellationToken cancellationToken)
     {
-        await LoadMailboxAsync();
         var after = since ?? long.MinValue;
-        return await WaitUntilAsync(() => _candidates.HasCreatedAfter(offerId, after), wait, cancellationToken);
+        return WaitUntilAsync(() => _candidates.HasCreatedAfter(offerId, after), wait, cancellationToken);
     }
 
     public async Task<PollPage> PollAsync(long? since, TimeSpan wait, CancellationToken cancellationToken)
     {
-        await LoadMailboxAsync();
         var after = since ?? long.MinValue;
         if (after > _lastIssued)
         {
@@ -214,34 +138,37 @@ public sealed class PeerGrain : Grain, IPeerGrain, IRemindable
             return new PollPage(status, [], [], _lastIssued);
         }
         var now = Now;
-        var answers = State.Answers.Where(a => a.DeliveredAt > after && a.ExpiresAt > now).OrderBy(a => a.DeliveredAt).ToArray();
+        var answers = _answers.Where(a => a.DeliveredAt > after && a.ExpiresAt > now).OrderBy(a => a.DeliveredAt).ToArray();
         var candidates = _candidates.DeliveredAfter(after, IsLive).ToArray();
         _lastIssued = Math.Max(_lastIssued, now);
         return new PollPage(status, answers, candidates, _lastIssued);
     }
 
-    public async Task OfferAnsweredAsync(AnswerNotice answer)
+    public Task OfferAnsweredAsync(AnswerNotice answer)
     {
-        if (State.Answers.Exists(a => a.OfferId == answer.OfferId && a.AnsweredAt == answer.AnsweredAt))
+        if (!_answers.Exists(a => a.OfferId == answer.OfferId && a.AnsweredAt == answer.AnsweredAt))
         {
-            return;
+            _answers.RemoveAll(a => a.OfferId == answer.OfferId);
+            _answers.Add(answer with { DeliveredAt = Stamp() });
+            if (_offers.TryGetValue(answer.OfferId, out var offer))
+            {
+                _offers[answer.OfferId] = offer with
+                {
+                    AnswererPeerId = answer.AnswererId,
+                    AnsweredAt = answer.AnsweredAt,
+                    ExpiresAt = answer.ExpiresAt,
+                };
+            }
+            Signal();
         }
-        State.Answers.RemoveAll(a => a.OfferId == answer.OfferId);
-        State.Answers.Add(answer with { DeliveredAt = Stamp() });
-        State.Offers[answer.OfferId] = answer.ExpiresAt;
-        Signal();
-        await _writer.RunAsync();
+        return Task.CompletedTask;
     }
 
-    public async Task OfferJoinedAsync(string offerId, long expiresAt, IceCandidate[] offererCandidates)
+    public Task OfferJoinedAsync(string offerId, long expiresAt, IceCandidate[] offererCandidates)
     {
+        _answered[offerId] = expiresAt;
         Deliver(offerId, offererCandidates);
-        if (State.Answered.TryGetValue(offerId, out var known) && known == expiresAt)
-        {
-            return;
-        }
-        State.Answered[offerId] = expiresAt;
-        await _writer.RunAsync();
+        return Task.CompletedTask;
     }
 
     public Task CandidatesPostedAsync(string offerId, IceCandidate[] candidates)
@@ -250,37 +177,43 @@ public sealed class PeerGrain : Grain, IPeerGrain, IRemindable
         return Task.CompletedTask;
     }
 
-    public async Task OfferRemovedAsync(string offerId)
+    public Task OfferTouchedAsync(string offerId, long lastSeen)
+    {
+        if (_offers.TryGetValue(offerId, out var offer))
+        {
+            _offers[offerId] = offer with { LastSeen = lastSeen };
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task OfferRemovedAsync(string offerId)
     {
         _candidates.Remove(offerId);
-        var removed = State.Offers.Remove(offerId)
-            | State.Answered.Remove(offerId)
-            | State.Answers.RemoveAll(a => a.OfferId == offerId) > 0;
-        if (removed)
-        {
-            await _writer.RunAsync();
-        }
+        _offers.Remove(offerId);
+        _answered.Remove(offerId);
+        _answers.RemoveAll(a => a.OfferId == offerId);
+        return Task.CompletedTask;
     }
 
     private AnswerNotice[] AnswersAfter(long? since)
     {
         var now = Now;
         var after = since ?? long.MinValue;
-        return State.Answers.Where(a => a.ExpiresAt > now && a.AnsweredAt > after).OrderBy(a => a.AnsweredAt).ToArray();
+        return _answers.Where(a => a.ExpiresAt > now && a.AnsweredAt > after).OrderBy(a => a.AnsweredAt).ToArray();
     }
 
     private bool HasDeliveriesAfter(long after)
     {
         var now = Now;
-        return State.Answers.Any(a => a.DeliveredAt > after && a.ExpiresAt > now)
+        return _answers.Exists(a => a.DeliveredAt > after && a.ExpiresAt > now)
             || _candidates.HasDeliveredAfter(after, IsLive);
     }
 
     private bool IsLive(string offerId)
     {
         var now = Now;
-        return (State.Offers.TryGetValue(offerId, out var owned) && owned > now)
-            || (State.Answered.TryGetValue(offerId, out var answered) && answered > now);
+        return (_offers.TryGetValue(offerId, out var owned) && owned.ExpiresAt > now)
+            || (_answered.TryGetValue(offerId, out var answered) && answered > now);
     }
 
     /// <summary>Waits without a thread and without blocking the grain, until news, timeout or the caller going away.</summary>
@@ -294,7 +227,7 @@ public sealed class PeerGrain : Grain, IPeerGrain, IRemindable
         {
             return WaitStatus.TimedOut;
         }
-        if (_waiters >= _options.Value.MaxWaitersPerPeer)
+        if (_waiters >= options.Value.MaxWaitersPerPeer)
         {
             return WaitStatus.TooManyWaiters;
         }
@@ -326,27 +259,9 @@ public sealed class PeerGrain : Grain, IPeerGrain, IRemindable
 
     private void Deliver(string offerId, IceCandidate[] candidates)
     {
-        if (_candidates.Add(offerId, candidates, Stamp()))
+        if (candidates.Length > 0 && _candidates.Add(offerId, candidates, Stamp()))
         {
             Signal();
-        }
-    }
-
-    /// <summary>The mailbox of candidates lives in memory; the offers hold them durably. A new activation
-    /// (after a silo died, or idle collection) refills it from them once, before its first read.</summary>
-    private Task LoadMailboxAsync() => _mailboxLoaded ??= RefillMailboxAsync();
-
-    private async Task RefillMailboxAsync()
-    {
-        var offers = State.Offers.Keys.Concat(State.Answered.Keys).Where(IsLive).Distinct().ToArray();
-        if (offers.Length == 0)
-        {
-            return;
-        }
-        var reads = await Task.WhenAll(offers.Select(id => GrainFactory.GetOfferGrain(id).GetCandidatesAsync(PeerId, null)));
-        for (var i = 0; i < offers.Length; i++)
-        {
-            Deliver(offers[i], reads[i].Candidates);
         }
     }
 
@@ -361,32 +276,18 @@ public sealed class PeerGrain : Grain, IPeerGrain, IRemindable
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Forgets what ended elsewhere. Owned offers stay until the sweep has ended them: forgetting one
-    /// first would leave its state behind for good.</summary>
+    /// <summary>Forgets what ended elsewhere; the sweep removes the offers' records and tells this grain.</summary>
     private void ForgetExpired(long now)
     {
-        foreach (var (id, expiresAt) in State.Answered)
+        foreach (var (id, expiresAt) in _answered)
         {
             if (expiresAt <= now)
             {
-                State.Answered.Remove(id);
+                _answered.Remove(id);
                 _candidates.Remove(id);
             }
         }
-        State.Answers.RemoveAll(a => a.ExpiresAt <= now);
-    }
-
-    private async Task SaveAsync()
-    {
-        if (State.Offers.Count == 0 && State.Answers.Count == 0 && State.Answered.Count == 0)
-        {
-            if (_peer.RecordExists)
-            {
-                await _peer.ClearStateAsync();
-            }
-            return;
-        }
-        await _peer.WriteStateAsync();
+        _answers.RemoveAll(a => a.ExpiresAt <= now);
     }
 
     /// <summary>The other side's candidates per offer, each stamped with the cursor clock when it arrived.</summary>
@@ -394,7 +295,7 @@ public sealed class PeerGrain : Grain, IPeerGrain, IRemindable
     {
         private readonly Dictionary<string, List<(IceCandidate Candidate, long DeliveredAt)>> _byOffer = [];
 
-        /// <summary>Adds the candidates not already held (a refill may overlap a delivery); true when any was new.</summary>
+        /// <summary>Adds the candidates not already held (a redelivery may overlap a delivery); true when any was new.</summary>
         public bool Add(string offerId, IceCandidate[] candidates, long deliveredAt)
         {
             if (!_byOffer.TryGetValue(offerId, out var held))

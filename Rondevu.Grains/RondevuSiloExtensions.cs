@@ -2,41 +2,35 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
-using Orleans.Serialization;
 using Orleans.Storage;
 
 namespace Rondevu.Grains;
 
 public static class RondevuSiloExtensions
 {
-    /// <summary>The one grain storage provider every Rondevu grain persists to.</summary>
+    /// <summary>The grain storage provider of the one persisted grain state, the offer's.</summary>
     public const string StorageName = "rondevu";
 
+    /// <summary>The grains, their limits and the expiry sweep. Call one of the offer stores below as well.</summary>
     public static ISiloBuilder AddRondevuGrains(this ISiloBuilder silo, IConfiguration configuration)
     {
         silo.Services.AddRondevuOptions(configuration);
         silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IOfferSweeperGrain>(0).StartAsync());
         return silo;
     }
 
-    /// <summary>The single process's grain state: the live objects themselves (see <see cref="InProcessGrainStorage"/>).</summary>
-    public static ISiloBuilder AddRondevuInProcessStorage(this ISiloBuilder silo)
-    {
-        silo.Services.AddGrainStorage(StorageName, (_, _) => new InProcessGrainStorage());
-        return silo;
-    }
+    /// <summary>Offers kept as live objects in this process (see <see cref="InMemoryOfferStore"/>): one silo only.</summary>
+    public static ISiloBuilder AddRondevuInMemoryOffers(this ISiloBuilder silo) => silo.AddRondevuOfferStore(_ => new InMemoryOfferStore());
 
-    /// <summary>
-    /// In-memory grain state shared by the silos of a cluster without a database. It keeps Orleans' binary serializer: the default
-    /// JSON one was the largest single cost of a handshake, for state that never leaves memory.
-    /// </summary>
-    public static ISiloBuilder AddRondevuMemoryStorage(this ISiloBuilder silo)
+    /// <summary>Registers one object as both the offers' grain storage and the catalog the peer, topic and sweeper grains query.</summary>
+    public static ISiloBuilder AddRondevuOfferStore<TStore>(this ISiloBuilder silo, Func<IServiceProvider, TStore> create)
+        where TStore : class, IGrainStorage, IOfferCatalog
     {
-        silo.AddMemoryGrainStorage(StorageName);
-        silo.Services.AddOptions<MemoryGrainStorageOptions>(StorageName)
-            .Configure<Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+        silo.Services.AddSingleton(create);
+        silo.Services.AddSingleton<IOfferCatalog>(services => services.GetRequiredService<TStore>());
+        silo.Services.AddGrainStorage(StorageName, (services, _) => services.GetRequiredService<TStore>());
         return silo;
     }
 

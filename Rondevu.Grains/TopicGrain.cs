@@ -1,15 +1,13 @@
+using Microsoft.Extensions.Logging;
+
 namespace Rondevu.Grains;
 
-[GenerateSerializer, Alias("Rondevu.TopicState")]
-public sealed class TopicState
-{
-    [Id(0)] public Dictionary<string, TopicEntry> Offers { get; set; } = [];
-}
-
 /// <remarks>
-/// Reentrant so that a busy topic shares state writes between concurrent changes (see
-/// <see cref="Coalescer"/>). Safe because each method updates memory synchronously before its
-/// first await and discovery never awaits, so no call can observe a half-applied change.
+/// Persists nothing of its own: membership is in each offer's record (its topics), so publishing into
+/// a topic of any size writes one offer record and changes only memory here. An activation reads the
+/// topic's unanswered offers back with one catalog query and rebuilds what discovery returns.
+/// Reentrant so that discovery is never queued behind a change's report to the index; safe because
+/// each method changes memory synchronously before its first await and discovery never awaits.
 /// </remarks>
 [Reentrant]
 public sealed class TopicGrain : Grain, ITopicGrain
@@ -19,77 +17,71 @@ public sealed class TopicGrain : Grain, ITopicGrain
     private static readonly Comparer<TopicEntry> SoonestExpiry = Comparer<TopicEntry>.Create((a, b) =>
         a.ExpiresAt != b.ExpiresAt ? a.ExpiresAt.CompareTo(b.ExpiresAt) : string.CompareOrdinal(a.OfferId, b.OfferId));
 
-    private readonly IPersistentState<TopicState> _topic;
+    private readonly IOfferCatalog _catalog;
     private readonly TimeProvider _clock;
-    private readonly Coalescer _writer;
+    private readonly ILogger<TopicGrain> _logger;
     private readonly Coalescer _reporter;
+    private readonly Dictionary<string, TopicEntry> _offers = [];
     private readonly SortedSet<TopicEntry> _byLastSeen = new(NewestFirst);
     private readonly SortedSet<TopicEntry> _byExpiry = new(SoonestExpiry);
     private readonly Dictionary<string, int> _offersPerPeer = [];
     private (int ActivePeers, long NextExpiry) _reported = (-1, 0);
 
-    public TopicGrain(
-        [PersistentState("topic", RondevuSiloExtensions.StorageName)] IPersistentState<TopicState> topic,
-        TimeProvider clock)
+    public TopicGrain(IOfferCatalog catalog, TimeProvider clock, ILogger<TopicGrain> logger)
     {
-        _topic = topic;
+        _catalog = catalog;
         _clock = clock;
-        _writer = new Coalescer(SaveAsync);
+        _logger = logger;
         _reporter = new Coalescer(ReportAsync);
     }
 
-    private Dictionary<string, TopicEntry> Offers => _topic.State.Offers;
     private string Topic => GrainReferences.TopicOf(this.GetPrimaryKeyString());
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var entry in Offers.Values)
+        var now = Now;
+        foreach (var (id, state) in await _catalog.ListedInAsync(Topic))
         {
-            Index(entry);
+            if (state.IsListedAt(now))
+            {
+                Index(state.ToTopicEntry(id));
+            }
         }
-        // The index shard may have missed the last report if a silo died in between: repair it now.
-        return _topic.RecordExists ? _reporter.RunAsync() : Task.CompletedTask;
+        _logger.LogDebug("Topic {Topic} activated with {Offers} offers from the catalog", Topic, _offers.Count);
     }
 
     public async Task AddAsync(TopicEntry entry)
     {
-        if (Offers.Remove(entry.OfferId, out var previous))
+        if (_offers.Remove(entry.OfferId, out var previous))
         {
             Unindex(previous);
         }
-        Offers[entry.OfferId] = entry;
         Index(entry);
-        await Task.WhenAll(_writer.RunAsync(), _reporter.RunAsync());
+        await ReportSafelyAsync();
     }
 
     public async Task RemoveAsync(string offerId)
     {
-        if (!Offers.Remove(offerId, out var entry))
+        if (_offers.Remove(offerId, out var entry))
         {
-            return;
+            Unindex(entry);
+            await ReportSafelyAsync();
         }
-        Unindex(entry);
-        await Task.WhenAll(_writer.RunAsync(), _reporter.RunAsync());
     }
 
-    public async Task TouchAsync(string offerId, long lastSeen)
+    public Task TouchAsync(string offerId, long lastSeen)
     {
-        if (!Offers.TryGetValue(offerId, out var entry))
+        if (_offers.TryGetValue(offerId, out var entry))
         {
-            return;
+            Unindex(entry);
+            Index(entry with { LastSeen = lastSeen });
         }
-        _byLastSeen.Remove(entry);
-        var touched = entry with { LastSeen = lastSeen };
-        Offers[offerId] = touched;
-        _byLastSeen.Add(touched);
-        _byExpiry.Remove(entry);
-        _byExpiry.Add(touched);
-        await _writer.RunAsync();
+        return Task.CompletedTask;
     }
 
     public Task<int> CountActivePeersAsync()
     {
-        // Peers all of whose offers here have expired, though their reminders have not run yet.
+        // Peers all of whose offers here have expired, though the sweep has not removed them yet.
         var now = Now;
         var expiredPerPeer = new Dictionary<string, int>();
         foreach (var entry in ExpiredEntries(now))
@@ -106,14 +98,14 @@ public sealed class TopicGrain : Grain, ITopicGrain
         var expired = ExpiredEntries(now).Count();
 
         // Walks newest first and stops at the limit: the cost follows what is returned, not the topic's size.
-        var page = new List<TopicEntry>(Math.Min(limit, Offers.Count));
+        var page = new List<TopicEntry>(Math.Min(limit, _offers.Count));
         foreach (var entry in _byLastSeen)
         {
             if (page.Count == limit) break;
             if (entry.ExpiresAt <= now || (bloom is not null && BloomFilter.MightContain(bloom, entry.PeerId))) continue;
             page.Add(entry);
         }
-        return Task.FromResult(new DiscoveryPage(page.ToArray(), Offers.Count - expired));
+        return Task.FromResult(new DiscoveryPage(page.ToArray(), _offers.Count - expired));
     }
 
     private long Now => _clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -123,8 +115,22 @@ public sealed class TopicGrain : Grain, ITopicGrain
 
     private IEnumerable<TopicEntry> ExpiredEntries(long now) => _byExpiry.TakeWhile(entry => entry.ExpiresAt <= now);
 
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_offers.Count > 0)
+        {
+            RondevuMetrics.ActiveTopics.Add(-1);
+        }
+        return Task.CompletedTask;
+    }
+
     private void Index(TopicEntry entry)
     {
+        _offers[entry.OfferId] = entry;
+        if (_offers.Count == 1)
+        {
+            RondevuMetrics.ActiveTopics.Add(1);
+        }
         _byLastSeen.Add(entry);
         _byExpiry.Add(entry);
         _offersPerPeer[entry.PeerId] = _offersPerPeer.GetValueOrDefault(entry.PeerId) + 1;
@@ -132,6 +138,11 @@ public sealed class TopicGrain : Grain, ITopicGrain
 
     private void Unindex(TopicEntry entry)
     {
+        _offers.Remove(entry.OfferId);
+        if (_offers.Count == 0)
+        {
+            RondevuMetrics.ActiveTopics.Add(-1);
+        }
         _byLastSeen.Remove(entry);
         _byExpiry.Remove(entry);
         if (--_offersPerPeer[entry.PeerId] == 0)
@@ -140,20 +151,18 @@ public sealed class TopicGrain : Grain, ITopicGrain
         }
     }
 
-    private async Task SaveAsync()
+    /// <summary>The index is a secondary view: the change it reports is already made (and its offer stored), so
+    /// a failed report is logged, never thrown at the publish or answer that caused it. The next report, or
+    /// the shard's own recount of a stale entry, repairs it.</summary>
+    private async Task ReportSafelyAsync()
     {
-        var wasActive = _topic.RecordExists;
-        if (Offers.Count > 0)
+        try
         {
-            await _topic.WriteStateAsync();
+            await _reporter.RunAsync();
         }
-        else if (wasActive)
+        catch (Exception error)
         {
-            await _topic.ClearStateAsync();
-        }
-        if (wasActive != _topic.RecordExists)
-        {
-            RondevuMetrics.ActiveTopics.Add(_topic.RecordExists ? 1 : -1);
+            _logger.LogWarning(error, "Topic {Topic}: reporting to the topic index failed; it will catch up", Topic);
         }
     }
 

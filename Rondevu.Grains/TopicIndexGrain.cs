@@ -1,75 +1,53 @@
+using Microsoft.Extensions.Logging;
+
 namespace Rondevu.Grains;
 
-[GenerateSerializer, Immutable, Alias("Rondevu.TopicStat")]
-public sealed record TopicStat(
-    [property: Id(0)] int ActivePeers,
-    [property: Id(1)] long NextExpiry);
-
-[GenerateSerializer, Alias("Rondevu.TopicIndexState")]
-public sealed class TopicIndexState
-{
-    /// <summary>Topic → distinct peers with live, unanswered offers in it, and when that may next change.</summary>
-    [Id(0)] public Dictionary<string, TopicStat> Topics { get; set; } = [];
-}
-
 /// <remarks>
-/// Reentrant so that reports from many topics share state writes (see <see cref="Coalescer"/>), and
-/// so that it may ask topics for fresh counts while they report to it; safe because each report
-/// updates memory synchronously before awaiting the shared write.
+/// Derived data, persisted nowhere: topics report their counts as they change, and an activation (after
+/// idle collection or a full cluster restart) starts from one catalog query over the stored offers, so
+/// <c>GET /topics</c> is whole again from the first request without any write per report.
+/// Reentrant so that it may ask topics for fresh counts while they report to it; safe because each
+/// report changes memory synchronously and never awaits.
 /// </remarks>
 [Reentrant]
-public sealed class TopicIndexGrain : Grain, ITopicIndexGrain
+public sealed class TopicIndexGrain(IOfferCatalog catalog, TimeProvider clock, ILogger<TopicIndexGrain> logger) : Grain, ITopicIndexGrain
 {
     private static readonly Comparer<TopicCount> MostPeersFirst = Comparer<TopicCount>.Create((a, b) =>
         a.ActivePeers != b.ActivePeers ? b.ActivePeers.CompareTo(a.ActivePeers) : string.CompareOrdinal(a.Topic, b.Topic));
 
-    private readonly IPersistentState<TopicIndexState> _index;
-    private readonly TimeProvider _clock;
-    private readonly Coalescer _writer;
+    /// <summary>Topic → distinct peers with live, unanswered offers in it, and when that may next change.</summary>
+    private readonly Dictionary<string, (int ActivePeers, long NextExpiry)> _topics = [];
     private readonly SortedSet<TopicCount> _ranked = new(MostPeersFirst);
 
-    public TopicIndexGrain(
-        [PersistentState("topicIndex", RondevuSiloExtensions.StorageName)] IPersistentState<TopicIndexState> index,
-        TimeProvider clock)
+    private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _index = index;
-        _clock = clock;
-        _writer = new Coalescer(SaveAsync);
+        var shard = (int)this.GetPrimaryKeyLong();
+        foreach (var tally in await catalog.TopicsAsync(Now))
+        {
+            if (TopicShards.Of(tally.Topic) == shard)
+            {
+                Set(tally.Topic, tally.ActivePeers, tally.NextExpiry);
+            }
+        }
+        logger.LogDebug("Topic index shard {Shard} activated with {Topics} topics from the catalog", shard, _topics.Count);
     }
 
-    private Dictionary<string, TopicStat> Topics => _index.State.Topics;
-
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public Task ReportAsync(string topic, int activePeers, long nextExpiry)
     {
-        foreach (var (topic, stat) in Topics)
-        {
-            _ranked.Add(new TopicCount(topic, stat.ActivePeers));
-        }
+        Set(topic, activePeers, nextExpiry);
         return Task.CompletedTask;
-    }
-
-    public async Task ReportAsync(string topic, int activePeers, long nextExpiry)
-    {
-        if (Topics.Remove(topic, out var previous))
-        {
-            _ranked.Remove(new TopicCount(topic, previous.ActivePeers));
-        }
-        if (activePeers > 0)
-        {
-            Topics[topic] = new TopicStat(activePeers, nextExpiry);
-            _ranked.Add(new TopicCount(topic, activePeers));
-        }
-        await _writer.RunAsync();
     }
 
     public async Task<TopicPage> TopAsync(int count, string? startsWith)
     {
         bool Matches(string topic) => startsWith is null || topic.StartsWith(startsWith, StringComparison.Ordinal);
 
-        // A topic whose first offer has expired may count a peer that is gone; its reminder will fix
-        // the report soon, but until then only the topic itself knows the true count.
-        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var stale = Topics.Where(t => t.Value.NextExpiry <= now && Matches(t.Key)).Select(t => t.Key).ToHashSet();
+        // A topic whose first offer has expired may count a peer that is gone; the sweep will fix the
+        // report soon, but until then only the topic itself knows the true count.
+        var now = Now;
+        var stale = _topics.Where(t => t.Value.NextExpiry <= now && Matches(t.Key)).Select(t => t.Key).ToHashSet();
         var recounted = await Task.WhenAll(stale.Select(async topic =>
             new TopicCount(topic, await GrainFactory.GetTopicGrain(topic).CountActivePeersAsync())));
 
@@ -86,15 +64,16 @@ public sealed class TopicIndexGrain : Grain, ITopicIndexGrain
         return new TopicPage(top.Take(count).ToArray(), total);
     }
 
-    private async Task SaveAsync()
+    private void Set(string topic, int activePeers, long nextExpiry)
     {
-        if (Topics.Count > 0)
+        if (_topics.Remove(topic, out var previous))
         {
-            await _index.WriteStateAsync();
+            _ranked.Remove(new TopicCount(topic, previous.ActivePeers));
         }
-        else if (_index.RecordExists)
+        if (activePeers > 0)
         {
-            await _index.ClearStateAsync();
+            _topics[topic] = (activePeers, nextExpiry);
+            _ranked.Add(new TopicCount(topic, activePeers));
         }
     }
 }

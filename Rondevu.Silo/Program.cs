@@ -65,17 +65,12 @@ builder.UseOrleans(silo =>
 
     if (settings.Storage == StateProvider.Postgres)
     {
-        silo.AddAdoNetGrainStorage(RondevuSiloExtensions.StorageName, o =>
-        {
-            o.Invariant = AdoNetInvariant;
-            o.ConnectionString = settings.PostgresConnectionString;
-            // Cleared state (an expired or deleted offer) leaves no row behind.
-            o.DeleteStateOnClear = true;
-        });
+        silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(settings.PostgresConnectionString!));
+        silo.AddRondevuOfferStore(services => ActivatorUtilities.CreateInstance<PostgresOfferStore>(services));
     }
     else
     {
-        silo.AddRondevuMemoryStorage();
+        silo.AddRondevuInMemoryOffers();
     }
 
     if (settings.Reminders == StateProvider.Postgres)

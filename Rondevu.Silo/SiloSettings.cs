@@ -73,6 +73,10 @@ public sealed record SiloSettings
         {
             read.Errors.Add($"Orleans:SiloPort and Orleans:GatewayPort must differ (both are {settings.SiloPort}).");
         }
+        if (settings.Storage == StateProvider.Memory && settings.Clustering == ClusteringProvider.Postgres && !migrateOnly)
+        {
+            read.Errors.Add("Orleans:StorageProvider=Memory keeps the offers inside one silo; a cluster (Orleans:ClusteringProvider=Postgres) needs Orleans:StorageProvider=Postgres.");
+        }
         if (settings.Dashboard && settings.HttpPort == 0 && !migrateOnly)
         {
             read.Errors.Add("Silo:Dashboard=true needs Silo:HttpPort: the dashboard is served on the silo's HTTP port.");

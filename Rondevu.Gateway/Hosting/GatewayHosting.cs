@@ -47,7 +47,7 @@ public static class GatewayHosting
         {
             builder.UseOrleans(silo => silo
                 .UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId)
-                .AddRondevuInProcessStorage()
+                .AddRondevuInMemoryOffers()
                 .UseInMemoryReminderService()
                 // One silo owns the whole directory: a cache in front of it only holds an entry per grain ever seen.
                 .Configure<GrainDirectoryOptions>(options => options.CachingStrategy = GrainDirectoryOptions.CachingStrategyType.None)

@@ -8,7 +8,7 @@ public sealed class ExpiryGrainTests(GrainClusterFixture cluster)
     private static readonly TimeSpan CleanupDeadline = TimeSpan.FromSeconds(15);
 
     [Fact]
-    public async Task Expired_offer_vanishes_from_every_read_and_the_owners_sweep_removes_every_trace()
+    public async Task Expired_offer_vanishes_from_every_read_and_the_sweep_removes_every_trace()
     {
         var owner = Ids.New();
         var t1 = GrainClusterFixture.UniqueTopic("expiry-a");
@@ -17,8 +17,11 @@ public sealed class ExpiryGrainTests(GrainClusterFixture cluster)
         var grain = cluster.Offer(offer.Id);
         Assert.NotNull(await grain.GetAsync());
         Assert.Equal(1, await cluster.IndexedPeersAsync(t1));
-        Assert.True((await cluster.ReadStoredAsync<OfferState>("offer", grain)).RecordExists);
-        Assert.Equal(1, await cluster.RemindersOfAsync(cluster.Peer(owner)));
+        Assert.True(await GrainClusterFixture.IsStoredAsync(offer.Id));
+        // One reminder for the whole service, none per peer or offer.
+        Assert.Equal(1, await cluster.RemindersOfAsync(cluster.Grains.GetGrain<IOfferSweeperGrain>(0)));
+        Assert.Equal(0, await cluster.RemindersOfAsync(cluster.Peer(owner)));
+        Assert.Equal(0, await cluster.RemindersOfAsync(grain));
 
         // Past expiresAt every read hides the offer, whether or not the cleanup has run yet.
         await GrainClusterFixture.Eventually(
@@ -40,14 +43,11 @@ public sealed class ExpiryGrainTests(GrainClusterFixture cluster)
             await cluster.IndexedPeersAsync(t1) is null && await cluster.IndexedPeersAsync(t2) is null,
             CleanupDeadline, "the sweep to take the topics out of the index");
         await GrainClusterFixture.Eventually(async () =>
-            !(await cluster.ReadStoredAsync<OfferState>("offer", grain)).RecordExists,
+            !await GrainClusterFixture.IsStoredAsync(offer.Id),
             CleanupDeadline, "the sweep to clear the offer's stored state");
-        Assert.False((await cluster.ReadStoredAsync<TopicState>("topic", cluster.Topic(t1))).RecordExists);
-        Assert.False((await cluster.ReadStoredAsync<TopicState>("topic", cluster.Topic(t2))).RecordExists);
-        Assert.False((await cluster.ReadStoredAsync<PeerState>("peer", cluster.Peer(owner))).RecordExists);
-        // With no offer left, the owner's sweep reminder is gone too.
-        await GrainClusterFixture.Eventually(async () => await cluster.RemindersOfAsync(cluster.Peer(owner)) == 0,
-            CleanupDeadline, "the peer's sweep reminder to be unregistered");
+        Assert.Empty(await GrainClusterFixture.Store.ListedInAsync(t1));
+        Assert.Empty(await GrainClusterFixture.Store.ListedInAsync(t2));
+        Assert.Empty(await GrainClusterFixture.Store.OwnedByAsync(owner));
 
         // The expired offer no longer takes one of the peer's slots.
         var refill = await cluster.Peer(owner).PublishAsync(Enumerable.Range(0, GrainClusterFixture.MaxOffersPerPeer)
@@ -86,14 +86,14 @@ public sealed class ExpiryGrainTests(GrainClusterFixture cluster)
         string[] stored = [];
         await GrainClusterFixture.Eventually(async () =>
         {
-            var records = await Task.WhenAll(offers.Select(o => cluster.ReadStoredAsync<OfferState>("offer", cluster.Offer(o.Id))));
-            stored = offers.Zip(records).Where(x => x.Second.RecordExists).Select(x => x.First.Id).ToArray();
+            var records = await Task.WhenAll(offers.Select(o => GrainClusterFixture.IsStoredAsync(o.Id)));
+            stored = offers.Zip(records).Where(x => x.Second).Select(x => x.First.Id).ToArray();
             return stored.Length == 0;
         }, CleanupDeadline, () => $"the answered offers' stored state to be cleared; {stored.Length} of {count} still stored: {string.Join(", ", stored)}");
         foreach (var (o, a) in pairs)
         {
-            Assert.False((await cluster.ReadStoredAsync<PeerState>("peer", cluster.Peer(o))).RecordExists);
-            Assert.False((await cluster.ReadStoredAsync<PeerState>("peer", cluster.Peer(a))).RecordExists);
+            Assert.Empty(await GrainClusterFixture.Store.OwnedByAsync(o));
+            Assert.Empty(await GrainClusterFixture.Store.AnsweredByAsync(a));
         }
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 using Orleans.Storage;
 using Orleans.TestingHost;
 using Rondevu.Grains;
@@ -13,8 +14,9 @@ public sealed class GrainClusterCollection : ICollectionFixture<GrainClusterFixt
 }
 
 /// <summary>
-/// Two in-process silos (in-memory transport, so nothing listens on a socket) with in-memory
-/// storage and reminders, and limits short enough that expiry can be watched within a test.
+/// Two in-process silos (in-memory transport, so nothing listens on a socket) sharing one in-memory
+/// offer store, as silos share a database, behind <see cref="LateSerializingStorage"/>; in-memory
+/// reminders, and limits short enough that expiry can be watched within a test.
 /// </summary>
 public sealed class GrainClusterFixture : IAsyncLifetime
 {
@@ -61,7 +63,7 @@ public sealed class GrainClusterFixture : IAsyncLifetime
         await Offer(offer.Id).AnswerAsync(Ids.New(), "answer", null);
         await Offer(offer.Id).AddCandidatesAsync(peer, ["{}"]);
         await Offer(offer.Id).DeleteAsync(peer);
-        await ReadStoredAsync<OfferState>("offer", Offer(offer.Id));
+        await IsStoredAsync(offer.Id);
     }
 
     public async Task DisposeAsync()
@@ -106,7 +108,9 @@ public sealed class GrainClusterFixture : IAsyncLifetime
         return page.Topics.FirstOrDefault(t => t.Topic == topic)?.ActivePeers;
     }
 
-    /// <summary>Reads a grain's record straight from the silo's grain storage, bypassing the grain.</summary>
+    /// <summary>The offers' store both silos write to, and the catalog the peer and topic grains rebuild from.</summary>
+    public static InMemoryOfferStore Store { get; } = new();
+
     /// <summary>How many reminders the grain has in the silo's reminder table.</summary>
     public async Task<int> RemindersOfAsync(IAddressable grain)
     {
@@ -115,13 +119,12 @@ public sealed class GrainClusterFixture : IAsyncLifetime
         return rows.Reminders.Count;
     }
 
-    public async Task<IGrainState<T>> ReadStoredAsync<T>(string stateName, IAddressable grain)
+    /// <summary>Whether the offer's record is stored, read straight from the store, bypassing the grain.</summary>
+    public static async Task<bool> IsStoredAsync(string offerId)
     {
-        var silo = Assert.IsType<InProcessSiloHandle>(Cluster.Primary);
-        var storage = silo.ServiceProvider.GetRequiredKeyedService<IGrainStorage>(RondevuSiloExtensions.StorageName);
-        var state = new GrainState<T>();
-        await storage.ReadStateAsync(stateName, grain.GetGrainId(), state);
-        return state;
+        var state = new GrainState<OfferState>();
+        await Store.ReadStateAsync("offer", GrainId.Create("offer", offerId), state);
+        return state.RecordExists;
     }
 
     public static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -157,10 +160,13 @@ public sealed class GrainClusterFixture : IAsyncLifetime
         {
             var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings).Build();
             siloBuilder
-                .AddMemoryGrainStorage(RondevuSiloExtensions.StorageName)
+                .AddRondevuOfferStore(_ => Store)
                 .UseInMemoryReminderService()
                 .AddRondevuGrains(configuration)
                 .Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+            // Registered last, so the grains get the late-serializing storage; the catalog reads the store behind it.
+            siloBuilder.Services.AddKeyedSingleton<IGrainStorage>(RondevuSiloExtensions.StorageName,
+                (services, _) => new LateSerializingStorage(Store, services.GetRequiredService<Serializer>()));
         }
     }
 }

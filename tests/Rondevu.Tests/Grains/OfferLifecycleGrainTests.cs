@@ -133,9 +133,9 @@ public sealed class OfferLifecycleGrainTests(GrainClusterFixture cluster)
         Assert.Equal(1, await cluster.IndexedPeersAsync(t1));
         Assert.Null(await cluster.IndexedPeersAsync(t2));
         Assert.Empty(await cluster.Peer(peer).GetOffersAsync());
-        Assert.False((await cluster.ReadStoredAsync<OfferState>("offer", grain)).RecordExists);
-        Assert.False((await cluster.ReadStoredAsync<PeerState>("peer", cluster.Peer(peer))).RecordExists);
-        Assert.False((await cluster.ReadStoredAsync<TopicState>("topic", cluster.Topic(t2))).RecordExists);
+        Assert.False(await GrainClusterFixture.IsStoredAsync(offer.Id));
+        Assert.DoesNotContain(await GrainClusterFixture.Store.OwnedByAsync(peer), o => o.Id == offer.Id);
+        Assert.Empty(await GrainClusterFixture.Store.ListedInAsync(t2));
 
         Assert.False(await grain.DeleteAsync(peer));
         Assert.Equal(OfferOutcome.NotFound, (await grain.AddCandidatesAsync(peer, ["{}"])).Outcome);
