@@ -5,10 +5,11 @@ using Orleans.Configuration;
 namespace Rondevu.Grains;
 
 /// <remarks>
-/// Expiry for the whole service by one reminder, registered once per deployment, instead of a reminder
-/// per peer or per offer (two reminder writes each). Every period it asks the catalog for the offers
-/// whose <c>expiresAt</c> has passed and has each offer end itself; reads hide expired offers in the
-/// meantime, so the sweep's lag (up to one period) is only how long their records stay.
+/// Expiry for the whole service: one grain, kept active by a timer that sweeps every
+/// <see cref="Interval"/>, and one reminder, registered once per deployment, that brings it back within
+/// a minute wherever a silo died (instead of a reminder per peer or per offer: two reminder writes
+/// each). A sweep asks the catalog for the offers whose <c>expiresAt</c> has passed and has each offer
+/// end itself; reads hide expired offers meanwhile, so the lag is only how long their records stay.
 /// </remarks>
 public sealed class OfferSweeperGrain(
     IOfferCatalog catalog,
@@ -20,6 +21,15 @@ public sealed class OfferSweeperGrain(
 
     /// <summary>Offers ended concurrently, so a large backlog neither floods the silos nor takes a period per offer.</summary>
     private const int Batch = 256;
+
+    /// <summary>One indexed query per interval is all an idle service pays for it.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.RegisterGrainTimer(SweepAsync, new GrainTimerCreationOptions(Interval, Interval) { KeepAlive = true });
+        return Task.CompletedTask;
+    }
 
     public async Task StartAsync()
     {

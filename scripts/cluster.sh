@@ -15,7 +15,8 @@
 #   CLUSTER_DIR [${TMPDIR:-/tmp}/rondevu-cluster]  logs (*.log), PIDs (*.pid), PostgreSQL data
 #   SILOS [3]                 number of silos
 #   GATEWAY_PORTS [3001,3002] one gateway per port
-#   PG_PORT [54330]           PostgreSQL port
+#   PG_PORT [15432]           PostgreSQL port (below Linux's ephemeral range, 32768-60999, where an
+#                             outgoing connection may hold it)
 #   SILO_PORT_BASE [21110]    silo N listens on BASE+N (silo-to-silo)
 #   SILO_GATEWAY_PORT_BASE [31110]  silo N accepts Orleans clients on BASE+N
 #   SILO_HTTP_PORT_BASE [18110]     silo N serves /health on BASE+N
@@ -36,7 +37,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLUSTER_DIR="${CLUSTER_DIR:-${TMPDIR:-/tmp}/rondevu-cluster}"
 SILOS="${SILOS:-3}"
 GATEWAY_PORTS="${GATEWAY_PORTS:-3001,3002}"
-PG_PORT="${PG_PORT:-54330}"
+PG_PORT="${PG_PORT:-15432}"
 SILO_PORT_BASE="${SILO_PORT_BASE:-21110}"
 SILO_GATEWAY_PORT_BASE="${SILO_GATEWAY_PORT_BASE:-31110}"
 SILO_HTTP_PORT_BASE="${SILO_HTTP_PORT_BASE:-18110}"

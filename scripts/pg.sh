@@ -82,7 +82,16 @@ cmd_start() {
 
   if [[ $EUID -eq 0 ]]; then
     chown "$PG_USER" "$DIR"
-    # Every parent must be traversable by the server user.
+    # Every parent must be traversable by the server user. A private parent (mktemp -d makes 0700) gets
+    # search permission only (o+x): PostgreSQL can pass through it, nobody can list it.
+    local parent="$DIR"
+    while ! runuser -u "$PG_USER" -- test -x "$DIR" && [[ "$parent" != / ]]; do
+      parent="$(dirname "$parent")"
+      if ! runuser -u "$PG_USER" -- test -x "$parent"; then
+        log "granting search permission (o+x) on $parent so that $PG_USER can reach $DIR"
+        chmod o+x "$parent"
+      fi
+    done
     runuser -u "$PG_USER" -- test -x "$DIR" || die "$DIR is not reachable by user $PG_USER (check parent directory permissions)"
   fi
 

@@ -44,6 +44,7 @@ public sealed class Options
                       --push: the push variant (GET /poll?since&wait instead of fixed-order reads)
           hammer      one GET route as fast as possible (--route /health, --concurrency C)
           discovery   fill one topic with --offers K offers, then time GET /offers/by-topic/{t}?limit=50
+          publish     fill one topic with --offers K offers, then time publishing one more (and deleting it) into it
                       without and with a Bloom filter of --bloom-peers ids
           memory      server RSS before/after creating --offers K offers with a small SDP
           selftest    check the Bloom filter against --vectors /path/to/vectors.json
@@ -59,8 +60,8 @@ public sealed class Options
           --push               handshake over GET /poll?since&wait
           --wait S             push: wait= seconds for held polls (10)
           --route PATH         hammer route (/health)
-          --concurrency C      hammer: concurrent requests (32); discovery: concurrent readers (1)
-          --offers K           discovery/memory: offers in the topic (1000)
+          --concurrency C      hammer: concurrent requests (32); discovery: concurrent readers (1); publish: writers (8)
+          --offers K           discovery/publish/memory: offers in the topic (1000)
           --bloom-peers N      discovery: ids in the Bloom filter (100)
           --bloom-bytes B      discovery: Bloom filter size (128, the client's default)
           --sdp-size N         handshake SDP chars (1500); discovery/memory use 64
@@ -126,12 +127,12 @@ public sealed class Options
                 default: throw new UsageException($"unknown option {name}");
             }
         }
-        if (o.Mode is not ("handshake" or "hammer" or "discovery" or "memory" or "selftest" or "report"))
+        if (o.Mode is not ("handshake" or "hammer" or "discovery" or "publish" or "memory" or "selftest" or "report"))
         {
             throw new UsageException($"unknown mode {o.Mode}");
         }
         if (o.Mode == "discovery" && !durationSet) o.Duration = 10;
-        if (o.Concurrency < 0) o.Concurrency = o.Mode == "discovery" ? 1 : 32;
+        if (o.Concurrency < 0) o.Concurrency = o.Mode switch { "discovery" => 1, "publish" => 8, _ => 32 };
         if (o.Urls.Count == 0) throw new UsageException("--url is empty");
         return o;
     }

@@ -30,6 +30,7 @@ try
         "handshake" => await HandshakeMode.RunAsync(options),
         "hammer" => await HammerMode.RunAsync(options),
         "discovery" => await DiscoveryMode.RunAsync(options),
+        "publish" => await PublishMode.RunAsync(options),
         "memory" => await MemoryMode.RunAsync(options),
         "selftest" => SelfTest(options),
         _ => throw new UsageException($"unknown mode {options.Mode}"),

@@ -3,64 +3,34 @@ using Npgsql;
 namespace Rondevu.ClusterTests;
 
 /// <summary>
-/// Reads the tables of the Orleans ADO.NET providers (Rondevu.Silo/Schema/003_persistence.sql and
-/// 004_reminders.sql). Grain types are the grain class names without "Grain" ("offer", "peer",
-/// "topic", "topicIndex"). Offer and peer ids are 32 hex digits, which Orleans' ADO.NET storage
-/// stores as a GUID key in GrainIdN0/N1 (the GUID's bytes as two little-endian int64); topics are
-/// string keys in GrainIdExtensionString. Reminders name the grain as "peer/{id}".
+/// Reads Rondevu's tables: <c>rondevu_offer</c> (Rondevu.Silo/Schema/003_offers.sql), one row per stored
+/// offer with its owner, answerer and topics as columns, and the Orleans ADO.NET reminders table
+/// (004_reminders.sql), where the one sweep reminder names its grain "offersweeper/0".
 /// </summary>
 public sealed class Database(string connectionString, string adminConnectionString)
 {
-    public static (long N0, long N1) GuidKey(string hexId)
-    {
-        var bytes = Guid.ParseExact(hexId, "N").ToByteArray();
-        return (BitConverter.ToInt64(bytes, 0), BitConverter.ToInt64(bytes, 8));
-    }
+    public Task<long> OfferRowsAsync(string offerId) =>
+        ScalarAsync("SELECT count(*) FROM rondevu_offer WHERE offer_id = @id", ("id", offerId));
 
-    public Task<long> OfferRowsAsync(string offerId) => GuidGrainRowsAsync("offer", offerId);
+    /// <summary>Stored offers the peer owns or answered: what its grain rebuilds from.</summary>
+    public Task<long> OfferRowsOfPeerAsync(string peerId) =>
+        ScalarAsync("SELECT count(*) FROM rondevu_offer WHERE peer_id = @peer OR answerer_id = @peer", ("peer", peerId));
 
-    public Task<long> PeerRowsAsync(string peerId) => GuidGrainRowsAsync("peer", peerId);
+    /// <summary>Stored, unanswered offers tagged with the topic: what its grain and the topic index rebuild from.</summary>
+    public Task<long> OfferRowsListedInAsync(string topic) =>
+        ScalarAsync("SELECT count(*) FROM rondevu_offer WHERE topics @> ARRAY[@topic] AND answerer_id IS NULL", ("topic", topic));
 
-    /// <summary>A topic grain's key: the topic behind the prefix Rondevu.Grains' GrainReferences adds.</summary>
-    private static string TopicKey(string topic) => "topic:" + topic;
-
-    public Task<long> TopicRowsAsync(string topic) => ScalarAsync(
-        "SELECT count(*) FROM OrleansStorage WHERE GrainTypeString = 'topic' AND GrainIdExtensionString = @key",
-        ("key", TopicKey(topic)));
-
-    /// <summary>Topic rows whose state still names the offer.</summary>
-    public Task<long> TopicRowsMentioningAsync(string topic, string offerId) => ScalarAsync(
-        "SELECT count(*) FROM OrleansStorage WHERE GrainTypeString = 'topic' AND GrainIdExtensionString = @key " +
-        "AND position(@needle in convert_from(PayloadBinary, 'UTF8')) > 0",
-        ("key", TopicKey(topic)), ("needle", offerId));
-
-    /// <summary>Peer rows whose state still names the offer.</summary>
-    public async Task<long> PeerRowsMentioningAsync(string peerId, string offerId)
-    {
-        var (n0, n1) = GuidKey(peerId);
-        return await ScalarAsync(
-            "SELECT count(*) FROM OrleansStorage WHERE GrainTypeString = 'peer' AND GrainIdN0 = @n0 AND GrainIdN1 = @n1 " +
-            "AND position(@needle in convert_from(PayloadBinary, 'UTF8')) > 0",
-            ("n0", n0), ("n1", n1), ("needle", offerId));
-    }
-
-    /// <summary>Topic-index shards whose state names the topic (as a JSON string).</summary>
-    public Task<long> TopicIndexMentionsAsync(string topic) => ScalarAsync(
-        "SELECT count(*) FROM OrleansStorage WHERE GrainTypeString = 'topicIndex' " +
-        "AND position(@needle in convert_from(PayloadBinary, 'UTF8')) > 0",
-        ("needle", "\"" + topic + "\""));
+    /// <summary>Reminder rows per grain type ("offersweeper", "peer", …), every type that has one.</summary>
+    public Task<long> ReminderRowsAsync(string grainType) =>
+        ScalarAsync("SELECT count(*) FROM OrleansRemindersTable WHERE GrainId LIKE @prefix", ("prefix", grainType + "/%"));
 
     /// <summary>Membership status of the newest generation of the silo on this port (3 = Active, 6 = Dead).</summary>
     public Task<long> SiloStatusAsync(int siloPort) => ScalarAsync(
         "SELECT COALESCE((SELECT Status FROM OrleansMembershipTable WHERE Port = @port ORDER BY Generation DESC LIMIT 1), -1)",
         ("port", siloPort));
 
-    /// <summary>The peer's sweep reminder, which ends its expired offers.</summary>
-    public Task<long> SweepReminderRowsAsync(string peerId) => ScalarAsync(
-        "SELECT count(*) FROM OrleansRemindersTable WHERE GrainId = @grain", ("grain", "peer/" + peerId));
-
     /// <summary>Writes to the rondevu database so far: committed transactions and changed tuples, and the
-    /// tuples changed in the grain-state and reminder tables alone. The database-wide counters are read
+    /// tuples changed in the offer and reminder tables alone. The database-wide counters are read
     /// from another database, so that polling them adds nothing; the per-table read costs rondevu one
     /// read-only commit.</summary>
     public async Task<WriteCounters> CountersAsync()
@@ -73,14 +43,14 @@ public sealed class Database(string connectionString, string adminConnectionStri
         await using var tables = new NpgsqlCommand(
             """
             SELECT lower(relname), n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables
-            WHERE lower(relname) IN ('orleansstorage', 'orleansreminderstable')
+            WHERE lower(relname) IN ('rondevu_offer', 'orleansreminderstable')
             """, inside);
         long storage = 0, reminders = 0;
         await using (var rows = await tables.ExecuteReaderAsync())
         {
             while (await rows.ReadAsync())
             {
-                if (rows.GetString(0) == "orleansstorage") storage = rows.GetInt64(1);
+                if (rows.GetString(0) == "rondevu_offer") storage = rows.GetInt64(1);
                 else reminders = rows.GetInt64(1);
             }
         }
@@ -112,14 +82,6 @@ public sealed class Database(string connectionString, string adminConnectionStri
             command.Parameters.AddWithValue(name, value);
         }
         return Convert.ToInt64(await command.ExecuteScalarAsync());
-    }
-
-    private async Task<long> GuidGrainRowsAsync(string type, string id)
-    {
-        var (n0, n1) = GuidKey(id);
-        return await ScalarAsync(
-            "SELECT count(*) FROM OrleansStorage WHERE GrainTypeString = @type AND GrainIdN0 = @n0 AND GrainIdN1 = @n1",
-            ("type", type), ("n0", n0), ("n1", n1));
     }
 }
 

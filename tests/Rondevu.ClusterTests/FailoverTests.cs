@@ -14,7 +14,8 @@ public sealed partial class ClusterTests
     /// acknowledged offer, answer and candidate is still there; every answer race (6 answerers split over
     /// both gateways, before, during and after the kill) has at most one winner, and exactly one winner
     /// and 409 for all the others when none of its requests failed; every request ends within the client
-    /// timeout. 5xx are allowed only for requests that were not acknowledged, and are counted.
+    /// timeout. No request fails before the kill; after it, only 503 (retry) is allowed, for requests that
+    /// were not acknowledged, and those are counted.
     /// </summary>
     [Fact, Order(6)]
     public async Task Killed_silo_loses_no_acknowledged_write_and_races_keep_one_winner()
@@ -67,6 +68,10 @@ public sealed partial class ClusterTests
         }
         Assert.True(traffic.Timeouts == 0, $"{traffic.Timeouts} requests got no answer within {Gateway.Timeout.TotalSeconds} s:\n{traffic.Problems()}");
         Assert.True(traffic.Unexpected.IsEmpty, $"unexpected replies:\n{traffic.Problems()}");
+        var beforeKill = failures.Where(f => double.IsNegativeInfinity(f.Sent)).Select(f => f.Text).ToArray();
+        Assert.True(beforeKill.Length == 0, $"{beforeKill.Length} requests failed before the kill:\n{string.Join("\n", beforeKill.Take(10))}");
+        var notRetry = failures.Where(f => f.Status != 503).Select(f => f.Text).ToArray();
+        Assert.True(notRetry.Length == 0, $"{notRetry.Length} failures after the kill were not 503:\n{string.Join("\n", notRetry.Take(10))}");
 
         await VerifyAcknowledgedAsync(traffic);
         await VerifyRacesAsync(racerOfferer, traffic);
@@ -250,7 +255,7 @@ public sealed partial class ClusterTests
         public ConcurrentBag<(string OfferId, Peer Writer, Peer Reader, string Text)> AckedCandidates { get; } = [];
         public ConcurrentBag<Race> Races { get; } = [];
         public ConcurrentBag<string> Unexpected { get; } = [];
-        public ConcurrentBag<(double Sent, string Text)> Failures { get; } = [];
+        public ConcurrentBag<(double Sent, int Status, string Text)> Failures { get; } = [];
         public int Timeouts => _counts.Where(c => c.Key.EndsWith(":timeout", StringComparison.Ordinal)).Sum(c => c.Value);
         public int RacesAfterKill => Races.Count(r => r.AfterKill);
 
@@ -281,7 +286,7 @@ public sealed partial class ClusterTests
             {
                 var sent = _killed ? (SinceKill.Elapsed - reply.Elapsed).TotalSeconds : double.NegativeInfinity;
                 var when = _killed ? $"sent {sent:F1} s after the kill, took {reply.Elapsed.TotalSeconds:F1} s" : "before the kill";
-                Failures.Add((sent, $"{kind} ({when}): {reply}"));
+                Failures.Add((sent, reply.Status, $"{kind} ({when}): {reply}"));
             }
             else if (!(expected ?? reply.Ok))
             {

@@ -6,9 +6,10 @@ public sealed partial class ClusterTests
 {
     private const int Handshakes = 20;
 
-    /// <summary>Bound on the database rows written per handshake; far above today's figure, so it only
-    /// trips on a real regression (a write per read, a lost coalescing, a reminder per answer...).</summary>
-    private const double MaxTupleWritesPerHandshake = 40;
+    /// <summary>Bound on the database rows written per handshake, all tables counted. The durable floor is 7
+    /// (the offer's creation, its answer, four candidate posts, its delete); everything else must be nearly
+    /// free (issue #11).</summary>
+    private const double MaxTupleWritesPerHandshake = 10;
 
     /// <summary>Bound on committed transactions per handshake (they include the reads of grain activations).</summary>
     private const double MaxCommitsPerHandshake = 80;
@@ -42,11 +43,11 @@ public sealed partial class ClusterTests
         var tuples = delta.Tuples / (double)Handshakes;
         var commits = delta.Commits / (double)Handshakes;
         Report($"{Handshakes} handshakes in {elapsed.TotalSeconds:F1} s: {delta.Tuples} tuple writes ({tuples:F1} per handshake; " +
-            $"grain state {delta.StorageTuples / (double)Handshakes:F1}, reminders {delta.ReminderTuples / (double)Handshakes:F1}), " +
+            $"offers {delta.StorageTuples / (double)Handshakes:F1}, reminders {delta.ReminderTuples / (double)Handshakes:F1}), " +
             $"{delta.Commits} commits ({commits:F1} per handshake, reads included)");
 
         Assert.True(delta.StorageTuples > 0, "no grain state was written at all: the measurement saw nothing, or storage is not PostgreSQL");
-        Assert.True(tuples < MaxTupleWritesPerHandshake,
+        Assert.True(tuples <= MaxTupleWritesPerHandshake,
             $"{tuples:F1} tuple writes per handshake (bound {MaxTupleWritesPerHandshake})");
         Assert.True(commits < MaxCommitsPerHandshake,
             $"{commits:F1} commits per handshake (bound {MaxCommitsPerHandshake})");
