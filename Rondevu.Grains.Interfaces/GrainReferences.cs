@@ -14,6 +14,8 @@ public static class GrainReferences
 
     public static IPeerGrain GetPeerGrain(this IGrainFactory grains, string peerId) => Get<IPeerGrain>(grains, peerId);
 
+    public static IPeerInbox GetPeerInbox(this IGrainFactory grains, string peerId) => Get<IPeerInbox>(grains, peerId);
+
     public static ITopicGrain GetTopicGrain(this IGrainFactory grains, string topic) => Get<ITopicGrain>(grains, TopicPrefix + topic);
 
     public static string TopicOf(string topicGrainKey) => topicGrainKey[TopicPrefix.Length..];

@@ -1,9 +1,10 @@
 namespace Rondevu.Grains;
 
 /// <summary>
-/// One peer (key: peer id): the index of its offers and its mailbox — the answers to its offers and
-/// the other side's candidates on every offer it owns or answered — where its push requests wait.
-/// It persists nothing of its own: an activation rebuilds all of it from the offers' records.
+/// One peer (key: peer id), as the gateway sees it: the index of its offers and its mailbox — the
+/// answers to its offers and the other side's candidates on every offer it owns or answered — where
+/// its push requests wait. It persists nothing of its own: an activation rebuilds all of it from the
+/// offers' records. Offer grains feed it through <see cref="IPeerInbox"/>.
 /// </summary>
 [Alias("Rondevu.IPeerGrain")]
 public interface IPeerGrain : IGrainWithStringKey
@@ -12,9 +13,13 @@ public interface IPeerGrain : IGrainWithStringKey
     [Alias("Publish")]
     Task<PublishResult> PublishAsync(OfferDraft[] drafts);
 
-    /// <summary>The peer's live offers, answered ones included, newest lastSeen first.</summary>
+    /// <summary>The peer's live offers with everything the owner may see, answered ones included, newest lastSeen first.</summary>
     [Alias("GetOffers")]
     Task<OfferView[]> GetOffersAsync();
+
+    /// <summary>The peer's live offers as anyone may see them (no secret), answered ones included, newest lastSeen first.</summary>
+    [Alias("GetPublicOffers")]
+    Task<PublicOfferView[]> GetPublicOffersAsync();
 
     /// <summary>Answers to the peer's live offers, answered after <paramref name="since"/> when given.</summary>
     [Alias("GetAnswers")]
@@ -31,7 +36,12 @@ public interface IPeerGrain : IGrainWithStringKey
     /// <summary>Answers and the other side's candidates delivered after the cursor <paramref name="since"/>, waiting up to <paramref name="wait"/> for some.</summary>
     [Alias("Poll")]
     Task<PollPage> PollAsync(long? since, TimeSpan wait, CancellationToken cancellationToken);
+}
 
+/// <summary>What offer grains tell a peer (key: peer id) about the offers it owns or answered; implemented by the same grain as <see cref="IPeerGrain"/>.</summary>
+[Alias("Rondevu.IPeerInbox")]
+public interface IPeerInbox : IGrainWithStringKey
+{
     [Alias("OfferAnswered")]
     Task OfferAnsweredAsync(AnswerNotice answer);
 

@@ -17,7 +17,7 @@ public sealed record OfferDraft(
     }
 }
 
-/// <summary>Everything known about one offer; the gateway decides which fields a caller may see.</summary>
+/// <summary>One offer as its owner sees it (publish, <c>GET /offers/mine</c>): the secret included.</summary>
 [GenerateSerializer, Immutable, Alias("Rondevu.OfferView")]
 public sealed record OfferView(
     [property: Id(0)] string Id,
@@ -39,6 +39,17 @@ public sealed record OfferView(
         return true;
     }
 }
+
+/// <summary>One offer as anyone sees it (<c>GET /peers/{id}/offers</c>): whether it has a secret, never the secret.</summary>
+[GenerateSerializer, Immutable, Alias("Rondevu.PublicOfferView")]
+public sealed record PublicOfferView(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Sdp,
+    [property: Id(2)] string[] Topics,
+    [property: Id(3)] long ExpiresAt,
+    [property: Id(4)] long LastSeen,
+    [property: Id(5)] bool HasSecret,
+    [property: Id(6)] string? Info);
 
 /// <summary>What a topic keeps of a live, unanswered offer: exactly what discovery returns.</summary>
 [GenerateSerializer, Immutable, Alias("Rondevu.TopicEntry")]

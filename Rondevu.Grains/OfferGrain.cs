@@ -18,6 +18,7 @@ public sealed class OfferGrain(
     [PersistentState("offer", RondevuSiloExtensions.StorageName)] IPersistentState<OfferState> offer,
     IOptions<RondevuOptions> options,
     TimeProvider clock,
+    RondevuMetrics metrics,
     ILogger<OfferGrain> logger) : Grain, IOfferGrain
 {
     private IGrainTimer? _answeredExpiry;
@@ -47,8 +48,8 @@ public sealed class OfferGrain(
         });
         var entry = State.ToTopicEntry(Id);
         await Task.WhenAll(State.Topics.Select(topic => GrainFactory.GetTopicGrain(topic).AddAsync(entry)));
-        RondevuMetrics.OffersCreated.Add(1);
-        RondevuMetrics.ActiveOffers.Add(1);
+        metrics.OffersCreated.Add(1);
+        metrics.ActiveOffers.Add(1);
         return State.ToView(Id);
     }
 
@@ -104,7 +105,7 @@ public sealed class OfferGrain(
         });
         await DeliverAnswerAsync();
         ScheduleAnsweredExpiry();
-        RondevuMetrics.OffersAnswered.Add(1);
+        metrics.OffersAnswered.Add(1);
         return new AnswerResult(OfferOutcome.Ok, now);
     }
 
@@ -130,13 +131,13 @@ public sealed class OfferGrain(
         await SaveAsync(role == IceRole.Offerer
             ? State with { OffererCandidates = [.. side, .. added] }
             : State with { AnswererCandidates = [.. side, .. added] });
-        RondevuMetrics.CandidatesPosted.Add(added.Length);
+        metrics.CandidatesPosted.Add(added.Length);
 
         // Push: the other side's mailbox hears of them before the post is acknowledged.
         var otherSide = role == IceRole.Offerer ? State.AnswererPeerId : State.PeerId;
         if (otherSide is not null)
         {
-            await GrainFactory.GetPeerGrain(otherSide).CandidatesPostedAsync(Id, added);
+            await GrainFactory.GetPeerInbox(otherSide).CandidatesPostedAsync(Id, added);
         }
         return new CandidatesAdded(OfferOutcome.Ok, candidates.Length);
     }
@@ -168,7 +169,7 @@ public sealed class OfferGrain(
         var topics = State.AnswererPeerId is null ? State.Topics : [];
         await Task.WhenAll(topics
             .Select(topic => GrainFactory.GetTopicGrain(topic).TouchAsync(Id, lastSeen))
-            .Append(GrainFactory.GetPeerGrain(State.PeerId).OfferTouchedAsync(Id, lastSeen)));
+            .Append(GrainFactory.GetPeerInbox(State.PeerId).OfferTouchedAsync(Id, lastSeen)));
         return lastSeen;
     }
 
@@ -179,7 +180,7 @@ public sealed class OfferGrain(
             return false;
         }
         await RemoveEverywhereAsync();
-        RondevuMetrics.OffersDeleted.Add(1);
+        metrics.OffersDeleted.Add(1);
         return true;
     }
 
@@ -195,7 +196,7 @@ public sealed class OfferGrain(
             return false;
         }
         await RemoveEverywhereAsync();
-        RondevuMetrics.OffersExpired.Add(1);
+        metrics.OffersExpired.Add(1);
         logger.LogDebug("Offer {OfferId} expired and was swept", Id);
         return true;
     }
@@ -206,8 +207,8 @@ public sealed class OfferGrain(
         var answererId = State.AnswererPeerId!;
         return Task.WhenAll(State.Topics
             .Select(topic => GrainFactory.GetTopicGrain(topic).RemoveAsync(Id))
-            .Append(GrainFactory.GetPeerGrain(State.PeerId).OfferAnsweredAsync(State.ToAnswerNotice(Id)))
-            .Append(GrainFactory.GetPeerGrain(answererId).OfferJoinedAsync(Id, State.ExpiresAt, State.OffererCandidates)));
+            .Append(GrainFactory.GetPeerInbox(State.PeerId).OfferAnsweredAsync(State.ToAnswerNotice(Id)))
+            .Append(GrainFactory.GetPeerInbox(answererId).OfferJoinedAsync(Id, State.ExpiresAt, State.OffererCandidates)));
     }
 
     /// <summary>Cleans up an answered offer when its shortened life ends, so its candidates leave memory on
@@ -236,14 +237,14 @@ public sealed class OfferGrain(
     {
         var removed = State;
         await offer.ClearStateAsync();
-        RondevuMetrics.ActiveOffers.Add(-1);
+        metrics.ActiveOffers.Add(-1);
         _answeredExpiry?.Dispose();
         DeactivateOnIdle();
         var topics = removed.AnswererPeerId is null ? removed.Topics : [];
         var peers = removed.AnswererPeerId is null ? [removed.PeerId] : new[] { removed.PeerId, removed.AnswererPeerId };
         await Task.WhenAll(topics
             .Select(topic => GrainFactory.GetTopicGrain(topic).RemoveAsync(Id))
-            .Concat(peers.Select(peer => GrainFactory.GetPeerGrain(peer).OfferRemovedAsync(Id))));
+            .Concat(peers.Select(peer => GrainFactory.GetPeerInbox(peer).OfferRemovedAsync(Id))));
         logger.LogDebug("Offer {OfferId} removed", Id);
     }
 

@@ -8,64 +8,71 @@ namespace Rondevu.Grains;
 /// own records, which an activation reads back with two catalog queries (see <see cref="IOfferCatalog"/>).
 /// Keeping them here, in memory, lets <c>GET /peers/{id}/offers</c> and the answers poll cost one grain
 /// call and no database read, and a publish, answer or delete no write beyond the offer's own.
+/// Its parts: the offer index and the per-peer cap (here), the mailbox (<see cref="PeerMailbox"/>) and
+/// the waiting requests (<see cref="NewsWaiters"/>).
 /// Reentrant because offer grains call back into it (answered, candidates, removed) while it may be
 /// waiting on them, and because push requests wait here without blocking other calls. That is safe:
 /// every method changes memory synchronously before its first await, and there is no state write for
 /// a change to interleave with.
 /// </remarks>
 [Reentrant]
-public sealed class PeerGrain(
-    IOfferCatalog catalog,
-    IOptions<RondevuOptions> options,
-    TimeProvider clock,
-    ILogger<PeerGrain> logger) : Grain, IPeerGrain
+public sealed class PeerGrain : Grain, IPeerGrain, IPeerInbox
 {
-    /// <summary>Owned offers, answered ones included, as the views the reads return.</summary>
+    private readonly IOfferCatalog _catalog;
+    private readonly IOptions<RondevuOptions> _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<PeerGrain> _logger;
+    private readonly PeerMailbox _mailbox;
+    private readonly NewsWaiters _waiters;
+
+    /// <summary>Owned offers, answered ones included, as their owner sees them.</summary>
     private readonly Dictionary<string, OfferView> _offers = [];
 
     /// <summary>Offers this peer answered (id → expiresAt): their offerer's candidates reach its mailbox.</summary>
     private readonly Dictionary<string, long> _answered = [];
 
-    private readonly List<AnswerNotice> _answers = [];
-    private readonly Mailbox _candidates = new();
-    private TaskCompletionSource _news = NewSignal();
-    private int _waiters;
-
     /// <summary>Slots held by publishes still creating their offers, so concurrent ones can't pass the cap together.</summary>
     private int _reserved;
 
-    /// <summary>The cursor clock: every delivery is stamped above every timestamp handed out before it.</summary>
-    private long _lastIssued;
+    public PeerGrain(IOfferCatalog catalog, IOptions<RondevuOptions> options, TimeProvider clock, RondevuMetrics metrics, ILogger<PeerGrain> logger)
+    {
+        _catalog = catalog;
+        _options = options;
+        _clock = clock;
+        _logger = logger;
+        _mailbox = new PeerMailbox(clock);
+        _waiters = new NewsWaiters(options.Value.MaxWaitersPerPeer, metrics);
+    }
 
     private string PeerId => this.GetPrimaryKeyString();
-    private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
+    private long Now => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var owned = await catalog.OwnedByAsync(PeerId);
-        var answered = await catalog.AnsweredByAsync(PeerId);
-        foreach (var (id, state) in owned)
+        foreach (var (id, state) in await _catalog.OwnedByAsync(PeerId))
         {
             _offers[id] = state.ToView(id);
             if (state.AnswererPeerId is not null)
             {
-                _answers.Add(state.ToAnswerNotice(id) with { DeliveredAt = Stamp() });
-                Deliver(id, state.AnswererCandidates);
+                _mailbox.AddAnswer(state.ToAnswerNotice(id));
+                _mailbox.AddCandidates(id, state.AnswererCandidates);
             }
         }
-        foreach (var (id, state) in answered)
+        foreach (var (id, state) in await _catalog.AnsweredByAsync(PeerId))
         {
             _answered[id] = state.ExpiresAt;
-            Deliver(id, state.OffererCandidates);
+            _mailbox.AddCandidates(id, state.OffererCandidates);
         }
+        _logger.LogDebug("Peer {PeerId} activated with {Offers} offers and {Answered} answered offers from the catalog", PeerId, _offers.Count, _answered.Count);
     }
 
     public async Task<PublishResult> PublishAsync(OfferDraft[] drafts)
     {
         var now = Now;
         ForgetExpired(now);
-        if (_offers.Values.Count(o => o.ExpiresAt > now) + _reserved + drafts.Length > options.Value.MaxOffersPerPeer)
+        if (_offers.Values.Count(o => o.ExpiresAt > now) + _reserved + drafts.Length > _options.Value.MaxOffersPerPeer)
         {
+            _logger.LogDebug("Peer {PeerId}: publish of {Count} refused at the cap", PeerId, drafts.Length);
             return new PublishResult(true, []);
         }
 
@@ -91,7 +98,7 @@ public sealed class PeerGrain(
                 }
                 catch (Exception error)
                 {
-                    logger.LogWarning(error, "Offer {OfferId} of a failed publish could not be removed; the sweep will", id);
+                    _logger.LogWarning(error, "Offer {OfferId} of a failed publish could not be removed; the sweep will", id);
                 }
             }));
             throw;
@@ -102,64 +109,39 @@ public sealed class PeerGrain(
         }
     }
 
-    public Task<OfferView[]> GetOffersAsync()
-    {
-        var now = Now;
-        return Task.FromResult(_offers.Values.Where(o => o.ExpiresAt > now).OrderByDescending(o => o.LastSeen).ToArray());
-    }
+    public Task<OfferView[]> GetOffersAsync() => Task.FromResult(LiveOffers().ToArray());
 
-    public Task<AnswerNotice[]> GetAnswersAsync(long? since) => Task.FromResult(AnswersAfter(since));
+    public Task<PublicOfferView[]> GetPublicOffersAsync() => Task.FromResult(LiveOffers()
+        .Select(o => new PublicOfferView(o.Id, o.Sdp, o.Topics, o.ExpiresAt, o.LastSeen, o.Secret is not null, o.Info))
+        .ToArray());
+
+    public Task<AnswerNotice[]> GetAnswersAsync(long? since) => Task.FromResult(_mailbox.AnswersAfter(since));
 
     public async Task<AnswersWait> WaitForAnswersAsync(long? since, TimeSpan wait, CancellationToken cancellationToken)
     {
-        var status = await WaitUntilAsync(() => AnswersAfter(since).Length > 0, wait, cancellationToken);
-        return new AnswersWait(status, status == WaitStatus.TooManyWaiters ? [] : AnswersAfter(since));
+        var status = await _waiters.WaitUntilAsync(() => _mailbox.AnswersAfter(since).Length > 0, wait, cancellationToken);
+        return new AnswersWait(status, status == WaitStatus.TooManyWaiters ? [] : _mailbox.AnswersAfter(since));
     }
 
-    public Task<WaitStatus> WaitForCandidatesAsync(string offerId, long? since, TimeSpan wait, CancellationToken cancellationToken)
-    {
-        var after = since ?? long.MinValue;
-        return WaitUntilAsync(() => _candidates.HasCreatedAfter(offerId, after), wait, cancellationToken);
-    }
+    public Task<WaitStatus> WaitForCandidatesAsync(string offerId, long? since, TimeSpan wait, CancellationToken cancellationToken) =>
+        _waiters.WaitUntilAsync(() => _mailbox.HasCandidateCreatedAfter(offerId, since), wait, cancellationToken);
 
     public async Task<PollPage> PollAsync(long? since, TimeSpan wait, CancellationToken cancellationToken)
     {
-        var after = since ?? long.MinValue;
-        if (after > _lastIssued)
-        {
-            // A cursor this activation never issued (a silo died, or the client made it up): its
-            // stamps can't be compared with ours, so return everything rather than risk a skip.
-            _lastIssued = after;
-            after = long.MinValue;
-        }
-        var status = await WaitUntilAsync(() => HasDeliveriesAfter(after), wait, cancellationToken);
-        if (status == WaitStatus.TooManyWaiters)
-        {
-            return new PollPage(status, [], [], _lastIssued);
-        }
-        var now = Now;
-        var answers = _answers.Where(a => a.DeliveredAt > after && a.ExpiresAt > now).OrderBy(a => a.DeliveredAt).ToArray();
-        var candidates = _candidates.DeliveredAfter(after, IsLive).ToArray();
-        _lastIssued = Math.Max(_lastIssued, now);
-        return new PollPage(status, answers, candidates, _lastIssued);
+        var after = _mailbox.CursorFrom(since);
+        var status = await _waiters.WaitUntilAsync(() => _mailbox.HasDeliveriesAfter(after, IsLive), wait, cancellationToken);
+        return _mailbox.Page(status, after, IsLive);
     }
 
     public Task OfferAnsweredAsync(AnswerNotice answer)
     {
-        if (!_answers.Exists(a => a.OfferId == answer.OfferId && a.AnsweredAt == answer.AnsweredAt))
+        if (_mailbox.AddAnswer(answer))
         {
-            _answers.RemoveAll(a => a.OfferId == answer.OfferId);
-            _answers.Add(answer with { DeliveredAt = Stamp() });
             if (_offers.TryGetValue(answer.OfferId, out var offer))
             {
-                _offers[answer.OfferId] = offer with
-                {
-                    AnswererPeerId = answer.AnswererId,
-                    AnsweredAt = answer.AnsweredAt,
-                    ExpiresAt = answer.ExpiresAt,
-                };
+                _offers[answer.OfferId] = offer with { AnswererPeerId = answer.AnswererId, AnsweredAt = answer.AnsweredAt, ExpiresAt = answer.ExpiresAt };
             }
-            Signal();
+            _waiters.Signal();
         }
         return Task.CompletedTask;
     }
@@ -167,13 +149,15 @@ public sealed class PeerGrain(
     public Task OfferJoinedAsync(string offerId, long expiresAt, IceCandidate[] offererCandidates)
     {
         _answered[offerId] = expiresAt;
-        Deliver(offerId, offererCandidates);
-        return Task.CompletedTask;
+        return CandidatesPostedAsync(offerId, offererCandidates);
     }
 
     public Task CandidatesPostedAsync(string offerId, IceCandidate[] candidates)
     {
-        Deliver(offerId, candidates);
+        if (_mailbox.AddCandidates(offerId, candidates))
+        {
+            _waiters.Signal();
+        }
         return Task.CompletedTask;
     }
 
@@ -188,25 +172,16 @@ public sealed class PeerGrain(
 
     public Task OfferRemovedAsync(string offerId)
     {
-        _candidates.Remove(offerId);
+        _mailbox.Forget(offerId);
         _offers.Remove(offerId);
         _answered.Remove(offerId);
-        _answers.RemoveAll(a => a.OfferId == offerId);
         return Task.CompletedTask;
     }
 
-    private AnswerNotice[] AnswersAfter(long? since)
+    private IEnumerable<OfferView> LiveOffers()
     {
         var now = Now;
-        var after = since ?? long.MinValue;
-        return _answers.Where(a => a.ExpiresAt > now && a.AnsweredAt > after).OrderBy(a => a.AnsweredAt).ToArray();
-    }
-
-    private bool HasDeliveriesAfter(long after)
-    {
-        var now = Now;
-        return _answers.Exists(a => a.DeliveredAt > after && a.ExpiresAt > now)
-            || _candidates.HasDeliveredAfter(after, IsLive);
+        return _offers.Values.Where(o => o.ExpiresAt > now).OrderByDescending(o => o.LastSeen);
     }
 
     private bool IsLive(string offerId)
@@ -216,66 +191,6 @@ public sealed class PeerGrain(
             || (_answered.TryGetValue(offerId, out var answered) && answered > now);
     }
 
-    /// <summary>Waits without a thread and without blocking the grain, until news, timeout or the caller going away.</summary>
-    private async Task<WaitStatus> WaitUntilAsync(Func<bool> ready, TimeSpan wait, CancellationToken cancellationToken)
-    {
-        if (ready())
-        {
-            return WaitStatus.Ready;
-        }
-        if (wait <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
-        {
-            return WaitStatus.TimedOut;
-        }
-        if (_waiters >= options.Value.MaxWaitersPerPeer)
-        {
-            return WaitStatus.TooManyWaiters;
-        }
-        _waiters++;
-        RondevuMetrics.WaitingPolls.Add(1);
-        try
-        {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(wait);
-            while (!ready())
-            {
-                try
-                {
-                    await _news.Task.WaitAsync(deadline.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    return ready() ? WaitStatus.Ready : WaitStatus.TimedOut;
-                }
-            }
-            return WaitStatus.Ready;
-        }
-        finally
-        {
-            _waiters--;
-            RondevuMetrics.WaitingPolls.Add(-1);
-        }
-    }
-
-    private void Deliver(string offerId, IceCandidate[] candidates)
-    {
-        if (candidates.Length > 0 && _candidates.Add(offerId, candidates, Stamp()))
-        {
-            Signal();
-        }
-    }
-
-    private long Stamp() => _lastIssued = Math.Max(Now, _lastIssued + 1);
-
-    private void Signal()
-    {
-        var news = _news;
-        _news = NewSignal();
-        news.SetResult();
-    }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     /// <summary>Forgets what ended elsewhere; the sweep removes the offers' records and tells this grain.</summary>
     private void ForgetExpired(long now)
     {
@@ -284,51 +199,9 @@ public sealed class PeerGrain(
             if (expiresAt <= now)
             {
                 _answered.Remove(id);
-                _candidates.Remove(id);
+                _mailbox.ForgetCandidates(id);
             }
         }
-        _answers.RemoveAll(a => a.ExpiresAt <= now);
-    }
-
-    /// <summary>The other side's candidates per offer, each stamped with the cursor clock when it arrived.</summary>
-    private sealed class Mailbox
-    {
-        private readonly Dictionary<string, List<(IceCandidate Candidate, long DeliveredAt)>> _byOffer = [];
-
-        /// <summary>Adds the candidates not already held (a redelivery may overlap a delivery); true when any was new.</summary>
-        public bool Add(string offerId, IceCandidate[] candidates, long deliveredAt)
-        {
-            if (!_byOffer.TryGetValue(offerId, out var held))
-            {
-                _byOffer[offerId] = held = [];
-            }
-            var added = false;
-            foreach (var candidate in candidates)
-            {
-                if (!held.Exists(h => h.Candidate.Role == candidate.Role && h.Candidate.CreatedAt == candidate.CreatedAt))
-                {
-                    held.Add((candidate, deliveredAt));
-                    added = true;
-                }
-            }
-            return added;
-        }
-
-        public void Remove(string offerId) => _byOffer.Remove(offerId);
-
-        public bool HasCreatedAfter(string offerId, long after) =>
-            _byOffer.TryGetValue(offerId, out var held) && held.Exists(h => h.Candidate.CreatedAt > after);
-
-        /// <summary>Whether <see cref="DeliveredAfter"/> would return anything, without sorting: waiters ask on every delivery.</summary>
-        public bool HasDeliveredAfter(long after, Func<string, bool> isLive) =>
-            _byOffer.Any(offer => isLive(offer.Key) && offer.Value.Exists(held => held.DeliveredAt > after));
-
-        public IEnumerable<PolledCandidate> DeliveredAfter(long after, Func<string, bool> isLive) =>
-            from offer in _byOffer
-            where isLive(offer.Key)
-            from held in offer.Value
-            where held.DeliveredAt > after
-            orderby held.DeliveredAt, held.Candidate.CreatedAt
-            select new PolledCandidate(offer.Key, held.Candidate);
+        _mailbox.ForgetExpiredAnswers(now);
     }
 }

@@ -17,6 +17,8 @@ public static class RondevuSiloExtensions
     {
         silo.Services.AddRondevuOptions(configuration);
         silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.AddMetrics();
+        silo.Services.TryAddSingleton<RondevuMetrics>();
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IOfferSweeperGrain>(0).StartAsync());
         return silo;
     }

@@ -20,6 +20,7 @@ public sealed class TopicGrain : Grain, ITopicGrain
     private readonly IOfferCatalog _catalog;
     private readonly TimeProvider _clock;
     private readonly ILogger<TopicGrain> _logger;
+    private readonly RondevuMetrics _metrics;
     private readonly Coalescer _reporter;
     private readonly Dictionary<string, TopicEntry> _offers = [];
     private readonly SortedSet<TopicEntry> _byLastSeen = new(NewestFirst);
@@ -27,8 +28,9 @@ public sealed class TopicGrain : Grain, ITopicGrain
     private readonly Dictionary<string, int> _offersPerPeer = [];
     private (int ActivePeers, long NextExpiry) _reported = (-1, 0);
 
-    public TopicGrain(IOfferCatalog catalog, TimeProvider clock, ILogger<TopicGrain> logger)
+    public TopicGrain(IOfferCatalog catalog, TimeProvider clock, RondevuMetrics metrics, ILogger<TopicGrain> logger)
     {
+        _metrics = metrics;
         _catalog = catalog;
         _clock = clock;
         _logger = logger;
@@ -119,7 +121,7 @@ public sealed class TopicGrain : Grain, ITopicGrain
     {
         if (_offers.Count > 0)
         {
-            RondevuMetrics.ActiveTopics.Add(-1);
+            _metrics.ActiveTopics.Add(-1);
         }
         return Task.CompletedTask;
     }
@@ -129,7 +131,7 @@ public sealed class TopicGrain : Grain, ITopicGrain
         _offers[entry.OfferId] = entry;
         if (_offers.Count == 1)
         {
-            RondevuMetrics.ActiveTopics.Add(1);
+            _metrics.ActiveTopics.Add(1);
         }
         _byLastSeen.Add(entry);
         _byExpiry.Add(entry);
@@ -141,7 +143,7 @@ public sealed class TopicGrain : Grain, ITopicGrain
         _offers.Remove(entry.OfferId);
         if (_offers.Count == 0)
         {
-            RondevuMetrics.ActiveTopics.Add(-1);
+            _metrics.ActiveTopics.Add(-1);
         }
         _byLastSeen.Remove(entry);
         _byExpiry.Remove(entry);
@@ -177,5 +179,6 @@ public sealed class TopicGrain : Grain, ITopicGrain
         }
         await GrainFactory.GetGrain<ITopicIndexGrain>(TopicShards.Of(Topic)).ReportAsync(Topic, report.ActivePeers, report.NextExpiry);
         _reported = report;
+        _logger.LogDebug("Topic {Topic} reported {ActivePeers} active peers to the index", Topic, report.ActivePeers);
     }
 }

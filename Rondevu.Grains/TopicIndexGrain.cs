@@ -50,6 +50,10 @@ public sealed class TopicIndexGrain(IOfferCatalog catalog, TimeProvider clock, I
         var stale = _topics.Where(t => t.Value.NextExpiry <= now && Matches(t.Key)).Select(t => t.Key).ToHashSet();
         var recounted = await Task.WhenAll(stale.Select(async topic =>
             new TopicCount(topic, await GrainFactory.GetTopicGrain(topic).CountActivePeersAsync())));
+        if (stale.Count > 0)
+        {
+            logger.LogDebug("Topic index recounted {Count} topics whose first offer expired", stale.Count);
+        }
 
         var top = new List<TopicCount>(recounted.Where(t => t.ActivePeers > 0));
         var total = top.Count;

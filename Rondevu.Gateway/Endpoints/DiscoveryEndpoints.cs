@@ -56,7 +56,7 @@ public static class DiscoveryEndpoints
     private static async Task<Ok<PeerOffersResponse>> PeerOffers(string peerId, IGrainFactory grains)
     {
         // An id we never issue can hold no offers; don't wake a grain for it.
-        var offers = Ids.IsValid(peerId) ? await grains.GetPeerGrain(peerId).GetOffersAsync() : [];
+        var offers = Ids.IsValid(peerId) ? await grains.GetPeerGrain(peerId).GetPublicOffersAsync() : [];
         return TypedResults.Ok(new PeerOffersResponse(
             peerId,
             offers.Select(PeerOffer.From).ToArray(),

@@ -17,7 +17,7 @@ public sealed record PublicOffer(string Id, string PeerId, string Sdp, string[] 
 
 public sealed record PeerOffer(string Id, string Sdp, string[] Topics, long ExpiresAt, long LastSeen, bool HasSecret, string? Info)
 {
-    public static PeerOffer From(OfferView o) => new(o.Id, o.Sdp, o.Topics, o.ExpiresAt, o.LastSeen, o.Secret is not null, o.Info);
+    public static PeerOffer From(PublicOfferView o) => new(o.Id, o.Sdp, o.Topics, o.ExpiresAt, o.LastSeen, o.HasSecret, o.Info);
 }
 
 /// <summary>An offer as its owner sees it, secret included.</summary>
