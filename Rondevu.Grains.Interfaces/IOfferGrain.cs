@@ -1,12 +1,10 @@
 namespace Rondevu.Grains;
 
-/// <summary>One offer (key: offer id): the source of truth for its answer, candidates and lifetime.</summary>
+/// <summary>One offer (key: offer id): the source of truth for its answer, candidates and lifetime. Its owner's
+/// peer grain stores the new offer's record; this grain activates from it when the offer is first used.</summary>
 [Alias("Rondevu.IOfferGrain")]
 public interface IOfferGrain : IGrainWithStringKey
 {
-    [Alias("Create")]
-    Task<OfferView> CreateAsync(string peerId, OfferDraft draft);
-
     /// <summary>The live offer, or null when it never existed, expired or was deleted.</summary>
     [Alias("Get")]
     Task<OfferView?> GetAsync();

@@ -41,12 +41,22 @@ public sealed class InMemoryOfferStore : IGrainStorage, IOfferCatalog
             {
                 Unindex(id, previous);
             }
-            _offers[id] = state;
-            Add(_byOwner, state.PeerId, id);
-            if (state.AnswererPeerId is { } answerer) Add(_byAnswerer, answerer, id);
-            foreach (var topic in state.Topics) Add(_byTopic, topic, id);
+            Store(id, state);
         }
         grainState.RecordExists = true;
+        return Task.CompletedTask;
+    }
+
+    public Task AddAsync(string id, OfferState state)
+    {
+        lock (_lock)
+        {
+            if (_offers.ContainsKey(id))
+            {
+                throw new InvalidOperationException($"Offer {id} already exists");
+            }
+            Store(id, state);
+        }
         return Task.CompletedTask;
     }
 
@@ -105,6 +115,14 @@ public sealed class InMemoryOfferStore : IGrainStorage, IOfferCatalog
                 ? ids.Select(id => new StoredOffer(id, _offers[id])).Where(o => include(o.State)).ToList()
                 : [];
         }
+    }
+
+    private void Store(string id, OfferState state)
+    {
+        _offers[id] = state;
+        Add(_byOwner, state.PeerId, id);
+        if (state.AnswererPeerId is { } answerer) Add(_byAnswerer, answerer, id);
+        foreach (var topic in state.Topics) Add(_byTopic, topic, id);
     }
 
     private void Unindex(string id, OfferState state)

@@ -8,7 +8,9 @@ namespace Rondevu.Grains;
 /// <remarks>
 /// The source of truth for one offer, and the only grain with persisted state: its record also says
 /// who owns it, who answered it and its topics, which is all the peer and topic grains need to find
-/// it again (see <see cref="IOfferCatalog"/>). Not reentrant, and its state is an immutable record
+/// it again (see <see cref="IOfferCatalog"/>). Its owner's peer grain writes the record of a new offer,
+/// so an offer that only waits to be discovered costs no activation; this grain takes over from the
+/// first answer, read or change. Not reentrant, and its state is an immutable record
 /// replaced on every change, so nothing alters a state while its write is in flight.
 /// Collected after two idle minutes instead of Orleans' default fifteen: an offer mostly waits to be
 /// discovered, and an activation costs several times what its stored state does.
@@ -27,31 +29,6 @@ public sealed class OfferGrain(
     private string Id => this.GetPrimaryKeyString();
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
     private bool IsLive => offer.RecordExists && State.IsLiveAt(Now);
-
-    public async Task<OfferView> CreateAsync(string peerId, OfferDraft draft)
-    {
-        if (offer.RecordExists)
-        {
-            throw new InvalidOperationException($"Offer {Id} already exists");
-        }
-        var now = Now;
-        await SaveAsync(new OfferState
-        {
-            PeerId = peerId,
-            Sdp = draft.Sdp,
-            Topics = draft.Topics,
-            CreatedAt = now,
-            ExpiresAt = now + draft.TtlMs,
-            LastSeen = now,
-            Secret = draft.Secret,
-            Info = draft.Info,
-        });
-        var entry = State.ToTopicEntry(Id);
-        await Task.WhenAll(State.Topics.Select(topic => GrainFactory.GetTopicGrain(topic).AddAsync(entry)));
-        metrics.OffersCreated.Add(1);
-        metrics.ActiveOffers.Add(1);
-        return State.ToView(Id);
-    }
 
     [ReadOnly]
     public Task<OfferView?> GetAsync() => Task.FromResult(IsLive ? State.ToView(Id) : null);

@@ -49,12 +49,18 @@ public readonly record struct StoredOffer(string Id, OfferState State);
 public readonly record struct TopicTally(string Topic, int ActivePeers, long NextExpiry);
 
 /// <summary>
-/// Queries over the stored offers. The offer's own record carries who owns it, who answered it, its
-/// topics and its expiry, so the peer and topic grains persist nothing of their own: an activation
-/// rebuilds what it knows from these queries, and a publish, answer or delete is one write.
+/// The stored offers, beside the offer grains' own storage of them. The offer's record carries who owns
+/// it, who answered it, its topics and its expiry, so the peer and topic grains persist nothing of their
+/// own: an activation rebuilds what it knows from these queries, and a publish, answer or delete is one write.
 /// </summary>
 public interface IOfferCatalog
 {
+    /// <summary>Stores a new offer, the one write that publishes it. Only its owner's grain calls this, with
+    /// an id it has just drawn (128 random bits), so no offer grain can hold another state for it; that
+    /// grain activates from this record when the offer is first answered, read or changed, and an offer
+    /// that only waits to be discovered costs no activation. Throws when the id is taken.</summary>
+    Task AddAsync(string id, OfferState state);
+
     /// <summary>The peer's stored offers, answered and expired ones included.</summary>
     Task<IReadOnlyList<StoredOffer>> OwnedByAsync(string peerId);
 

@@ -21,6 +21,7 @@ public sealed class PeerGrain : Grain, IPeerGrain, IPeerInbox
     private readonly IOfferCatalog _catalog;
     private readonly IOptions<RondevuOptions> _options;
     private readonly TimeProvider _clock;
+    private readonly RondevuMetrics _metrics;
     private readonly ILogger<PeerGrain> _logger;
     private readonly PeerMailbox _mailbox;
     private readonly NewsWaiters _waiters;
@@ -39,6 +40,7 @@ public sealed class PeerGrain : Grain, IPeerGrain, IPeerInbox
         _catalog = catalog;
         _options = options;
         _clock = clock;
+        _metrics = metrics;
         _logger = logger;
         _mailbox = new PeerMailbox(clock);
         _waiters = new NewsWaiters(options.Value.MaxWaitersPerPeer, metrics);
@@ -77,14 +79,11 @@ public sealed class PeerGrain : Grain, IPeerGrain, IPeerInbox
         }
 
         var ids = drafts.Select(_ => Ids.New()).ToArray();
+        var reservation = new Reservation(drafts.Length);
         _reserved += drafts.Length;
         try
         {
-            var offers = await Task.WhenAll(ids.Select((id, i) => GrainFactory.GetOfferGrain(id).CreateAsync(PeerId, drafts[i])));
-            foreach (var offer in offers)
-            {
-                _offers[offer.Id] = offer;
-            }
+            var offers = await Task.WhenAll(ids.Select((id, i) => CreateAsync(id, drafts[i], now, reservation)));
             return new PublishResult(false, offers);
         }
         catch
@@ -105,8 +104,34 @@ public sealed class PeerGrain : Grain, IPeerGrain, IPeerInbox
         }
         finally
         {
-            _reserved -= drafts.Length;
+            _reserved -= reservation.Held;
         }
+    }
+
+    /// <summary>Stores the offer, then lists it in its topics: acknowledged, it is durable and discoverable.</summary>
+    private async Task<OfferView> CreateAsync(string id, OfferDraft draft, long now, Reservation reservation)
+    {
+        var state = new OfferState
+        {
+            PeerId = PeerId,
+            Sdp = draft.Sdp,
+            Topics = draft.Topics,
+            CreatedAt = now,
+            ExpiresAt = now + draft.TtlMs,
+            LastSeen = now,
+            Secret = draft.Secret,
+            Info = draft.Info,
+        };
+        await _catalog.AddAsync(id, state);
+        // The stored offer now counts against the cap by itself: its slot is handed back.
+        var view = _offers[id] = state.ToView(id);
+        reservation.Held--;
+        _reserved--;
+        var entry = state.ToTopicEntry(id);
+        await Task.WhenAll(state.Topics.Select(topic => GrainFactory.GetTopicGrain(topic).AddAsync(entry)));
+        _metrics.OffersCreated.Add(1);
+        _metrics.ActiveOffers.Add(1);
+        return view;
     }
 
     public Task<OfferView[]> GetOffersAsync() => Task.FromResult(LiveOffers().ToArray());
@@ -203,5 +228,11 @@ public sealed class PeerGrain : Grain, IPeerGrain, IPeerInbox
             }
         }
         _mailbox.ForgetExpiredAnswers(now);
+    }
+
+    /// <summary>The slots one publish still holds for offers not stored yet.</summary>
+    private sealed class Reservation(int slots)
+    {
+        public int Held { get; set; } = slots;
     }
 }

@@ -46,8 +46,18 @@ public sealed class PostgresOfferStore(NpgsqlDataSource database, Serializer<Off
     {
         var state = grainState.State as OfferState
             ?? throw new NotSupportedException($"{nameof(PostgresOfferStore)} stores offers only, not {typeof(T).Name}");
+        var version = await WriteAsync(KeyOf(grainId), state, grainState.ETag);
+        grainState.ETag = version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        grainState.RecordExists = true;
+    }
+
+    public Task AddAsync(string id, OfferState state) => WriteAsync(id, state, etag: null);
+
+    /// <summary>Inserts (no ETag) or compare-and-swaps (an ETag) one row; returns its new version.</summary>
+    private async Task<int> WriteAsync(string id, OfferState state, string? etag)
+    {
         var payload = serializer.SerializeToArray(state);
-        await using var command = database.CreateCommand(grainState.ETag is null
+        await using var command = database.CreateCommand(etag is null
             ? """
               INSERT INTO rondevu_offer (service_id, offer_id, peer_id, answerer_id, topics, expires_at, version, format, payload)
               VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8)
@@ -60,21 +70,19 @@ public sealed class PostgresOfferStore(NpgsqlDataSource database, Serializer<Off
               RETURNING version
               """);
         command.Parameters.Add(new() { Value = _serviceId });
-        command.Parameters.Add(new() { Value = KeyOf(grainId) });
+        command.Parameters.Add(new() { Value = id });
         command.Parameters.Add(new() { Value = state.PeerId });
         command.Parameters.Add(new() { Value = (object?)state.AnswererPeerId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = state.Topics });
         command.Parameters.Add(new() { Value = state.ExpiresAt });
         command.Parameters.Add(new() { Value = Format });
         command.Parameters.Add(new() { Value = payload });
-        if (grainState.ETag is not null)
+        if (etag is not null)
         {
-            command.Parameters.Add(new() { Value = int.Parse(grainState.ETag, System.Globalization.CultureInfo.InvariantCulture) });
+            command.Parameters.Add(new() { Value = int.Parse(etag, System.Globalization.CultureInfo.InvariantCulture) });
         }
-        var version = await command.ExecuteScalarAsync()
-            ?? throw new InconsistentStateException($"Offer {KeyOf(grainId)} was changed by another activation", "unknown", grainState.ETag ?? "none");
-        grainState.ETag = ((int)version).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        grainState.RecordExists = true;
+        return (int?)await command.ExecuteScalarAsync()
+            ?? throw new InconsistentStateException($"Offer {id} was changed by another activation", "unknown", etag ?? "none");
     }
 
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)

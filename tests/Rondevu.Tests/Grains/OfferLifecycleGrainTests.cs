@@ -5,6 +5,25 @@ namespace Rondevu.Tests.Grains;
 [Collection(GrainClusterCollection.Name)]
 public sealed class OfferLifecycleGrainTests(GrainClusterFixture cluster)
 {
+    /// <summary>An offer that only waits to be discovered costs its record and index entries, not an activation:
+    /// its grain starts at the first call to it, from the record the peer stored.</summary>
+    [Fact]
+    public async Task Publishing_stores_the_offer_without_activating_its_grain()
+    {
+        var topic = GrainClusterFixture.UniqueTopic("no-activation");
+        var offer = await cluster.PublishOneAsync(Ids.New(), [topic], sdp: "v=0 waiting");
+        var management = cluster.Grains.GetGrain<IManagementGrain>(0);
+        async Task<bool> ActiveAsync() =>
+            (await management.GetActiveGrains(GrainType.Create("offer"))).Contains(GrainId.Create("offer", offer.Id));
+
+        Assert.True(await GrainClusterFixture.IsStoredAsync(offer.Id));
+        Assert.Equal(offer.Id, Assert.Single((await cluster.Topic(topic).DiscoverAsync(10, null)).Offers).OfferId);
+        Assert.False(await ActiveAsync());
+
+        Assert.Equal("v=0 waiting", (await cluster.Offer(offer.Id).GetAsync())?.Sdp);
+        Assert.True(await ActiveAsync());
+    }
+
     [Fact]
     public async Task Published_offer_is_readable_discoverable_and_indexed_under_each_topic()
     {
