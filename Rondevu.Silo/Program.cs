@@ -65,7 +65,7 @@ builder.UseOrleans(silo =>
 
     if (settings.Storage == StateProvider.Postgres)
     {
-        silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(settings.PostgresConnectionString!));
+        silo.Services.AddSingleton(_ => PostgresOfferStore.CreateDataSource(settings.PostgresConnectionString!));
         silo.AddRondevuOfferStore(services => ActivatorUtilities.CreateInstance<PostgresOfferStore>(services));
     }
     else

@@ -26,6 +26,19 @@ public sealed class PostgresOfferStore(NpgsqlDataSource database, Serializer<Off
 
     private readonly string _serviceId = cluster.Value.ServiceId;
 
+    /// <summary>The data source the store runs on. Its statements are few and repeated on every request, so
+    /// Npgsql prepares them (unless the connection string says otherwise): PostgreSQL then skips parsing
+    /// and planning each one.</summary>
+    public static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (!connectionString.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 16;
+        }
+        return builder.Build();
+    }
+
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         await using var command = database.CreateCommand(
