@@ -8,6 +8,7 @@
 #   scripts/bench-cluster.sh          (about 6 minutes on 2 cores)
 #
 # Environment: DURATION [20] WARMUP [10] PAIRS_LIST ["16 32"] PUBLISH_OFFERS ["100 10000"] NO_BUILD [0] WORK [mktemp]
+#   SINGLE [1] (0: the cluster only); BIN_DIR (cluster.sh: run that copy of the build)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -36,20 +37,23 @@ run() { # LABEL ARGS...
   "${BENCH[@]}" "$@" --label "$label" --json "$WORK/results.jsonl" | tee -a "$WORK/output.txt"
 }
 
+if [[ "${SINGLE:-1}" == 1 ]]; then
 log "single process"
 http="$(port)"
 (cd Rondevu.Gateway/bin/Release/net10.0 && exec env PORT="$http" HOST=127.0.0.1 Orleans__SiloPort="$(port)" Orleans__GatewayPort="$(port)" \
   dotnet Rondevu.Gateway.dll) </dev/null >"$WORK/single.log" 2>&1 &
 single=$!
-trap 'kill $single 2>/dev/null || true; CLUSTER_DIR="$WORK/cluster" scripts/cluster.sh down >/dev/null 2>&1 || true' EXIT
+trap 'kill $single 2>/dev/null || true' EXIT
 until curl -fsS "http://127.0.0.1:$http/health" >/dev/null 2>&1; do sleep 0.5; done
 for pairs in $PAIRS_LIST; do
   run "single-handshake-p$pairs" handshake --pairs "$pairs" --duration "$DURATION" --warmup "$WARMUP" --url "http://127.0.0.1:$http" --pid "$single"
 done
 kill "$single"; wait "$single" 2>/dev/null || true
+fi
 
 log "cluster"
 base=$(($(port) / 10 * 10))
+trap 'scripts/cluster.sh down >/dev/null 2>&1 || true' EXIT
 export CLUSTER_DIR="$WORK/cluster" OWN_SESSIONS=0 NO_BUILD=1 GATEWAY_PORTS="$(port),$(port)" PG_PORT="$(port)"
 export SILO_PORT_BASE="$base" SILO_GATEWAY_PORT_BASE=$((base + 3)) SILO_HTTP_PORT_BASE=$((base + 6))
 urls="$(scripts/cluster.sh up 2>"$WORK/cluster.log" | paste -sd, -)"
