@@ -91,14 +91,7 @@ public static class DiscoveryMode
             }
         }
 
-        await using var monitor = new ProcMonitor(o.Pids);
-        var workers = Enumerable.Range(0, o.Concurrency).Select(_ => Task.Run(Worker)).ToArray();
-        await Task.Delay(TimeSpan.FromSeconds(Math.Min(o.Warmup, 2)));
-        recorder.StartWindow(o.Duration);
-        monitor.Begin();
-        await Task.Delay(TimeSpan.FromSeconds(o.Duration));
-        var proc = monitor.End();
-        await Task.WhenAll(workers);
+        var proc = await ProcMonitor.MeasureWindowAsync(o, recorder, Enumerable.Repeat<Func<Task>>(Worker, o.Concurrency), Math.Min(o.Warmup, 2));
 
         var s = recorder.Route(route).Summarize(o.Duration);
         Console.WriteLine($"  {name}: {s.Count} requests, {Report.F(s.PerSecond)} req/s, p50 {Report.F(s.P50, 3)} ms, p95 {Report.F(s.P95, 3)} ms, p99 {Report.F(s.P99, 3)} ms, max {Report.F(s.Max, 1)} ms; non-2xx {s.Non2xx}, errors {s.Errors}, wrong pages {recorder.Failures}{(totalMismatch > 0 ? $", total≠K in {totalMismatch}" : "")}");

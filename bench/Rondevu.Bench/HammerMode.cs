@@ -19,14 +19,7 @@ public static class HammerMode
             }
         }
 
-        await using var monitor = new ProcMonitor(o.Pids);
-        var workers = Enumerable.Range(0, o.Concurrency).Select(i => Task.Run(() => Worker(i))).ToArray();
-        await Task.Delay(TimeSpan.FromSeconds(o.Warmup));
-        recorder.StartWindow(o.Duration);
-        monitor.Begin();
-        await Task.Delay(TimeSpan.FromSeconds(o.Duration));
-        var proc = monitor.End();
-        await Task.WhenAll(workers);
+        var proc = await ProcMonitor.MeasureWindowAsync(o, recorder, Enumerable.Range(0, o.Concurrency).Select(i => (Func<Task>)(() => Worker(i))), o.Warmup);
 
         var summary = recorder.Route(route).Summarize(o.Duration);
         Console.WriteLine($"  {summary.Count} requests → {Report.F(summary.PerSecond)} req/s; non-2xx {summary.Non2xx}, errors {summary.Errors}");

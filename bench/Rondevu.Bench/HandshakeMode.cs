@@ -113,15 +113,8 @@ public static class HandshakeMode
             }
         }
 
-        await using var monitor = new ProcMonitor(o.Pids);
-        var workers = pairs.Select(p => Task.Run(() => Worker(p))).ToArray();
-        await Task.Delay(TimeSpan.FromSeconds(o.Warmup));
-        recorder.StartWindow(o.Duration);
-        monitor.Begin();
-        await Task.Delay(TimeSpan.FromSeconds(o.Duration));
-        var proc = monitor.End();
+        var proc = await ProcMonitor.MeasureWindowAsync(o, recorder, pairs.Select(p => (Func<Task>)(() => Worker(p))), o.Warmup);
         double window = o.Duration;
-        await Task.WhenAll(workers);
 
         var routes = recorder.Routes.Select(r => r.Summarize(window)).ToList();
         long requests = routes.Sum(r => r.Count);

@@ -29,6 +29,21 @@ public sealed class ProcMonitor : IAsyncDisposable
         _sampler = pids.Count == 0 ? Task.CompletedTask : Task.Run(SampleLoop);
     }
 
+    /// <summary>Starts the workers, lets them warm up, then measures one window of <c>--duration</c>: the recorder
+    /// counts what ends inside it, and this, the processes' CPU and memory over it. Returns once every worker stopped.</summary>
+    public static async Task<ProcReport> MeasureWindowAsync(Options o, Recorder recorder, IEnumerable<Func<Task>> workers, double warmupSeconds)
+    {
+        await using var monitor = new ProcMonitor(o.Pids);
+        var running = workers.Select(Task.Run).ToArray();
+        await Task.Delay(TimeSpan.FromSeconds(warmupSeconds));
+        recorder.StartWindow(o.Duration);
+        monitor.Begin();
+        await Task.Delay(TimeSpan.FromSeconds(o.Duration));
+        var proc = monitor.End();
+        await Task.WhenAll(running);
+        return proc;
+    }
+
     public bool Enabled => _pids.Count > 0;
 
     /// <summary>Marks the start of the measured window.</summary>

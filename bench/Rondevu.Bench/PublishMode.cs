@@ -34,14 +34,7 @@ public static class PublishMode
             }
         }
 
-        await using var monitor = new ProcMonitor(o.Pids);
-        var workers = writers.Select(w => Task.Run(() => Writer(w))).ToArray();
-        await Task.Delay(TimeSpan.FromSeconds(o.Warmup));
-        recorder.StartWindow(o.Duration);
-        monitor.Begin();
-        await Task.Delay(TimeSpan.FromSeconds(o.Duration));
-        var proc = monitor.End();
-        await Task.WhenAll(workers);
+        var proc = await ProcMonitor.MeasureWindowAsync(o, recorder, writers.Select(w => (Func<Task>)(() => Writer(w))), o.Warmup);
 
         var publish = recorder.Route(RPublish).Summarize(o.Duration);
         var delete = recorder.Route(RDelete).Summarize(o.Duration);
