@@ -140,6 +140,8 @@ public sealed class GrainClusterFixture : IAsyncLifetime
     /// <summary>Moves the clock forward to <paramref name="unixMs"/>, firing the grain timers due by then.</summary>
     public static void AdvanceTo(long unixMs) => Clock.SetUtcNow(DateTimeOffset.FromUnixTimeMilliseconds(unixMs));
 
+    public static ParkedWaits ParkedWaits { get; } = new();
+
     /// <summary>The catalog the silos query, able to hide expired offers from the sweep (see <see cref="SweepGate"/>).</summary>
     public static SweepGate Catalog { get; } = new(Store);
 
@@ -183,6 +185,7 @@ public sealed class GrainClusterFixture : IAsyncLifetime
             siloBuilder.Services.AddSingleton<IOfferCatalog>(Catalog);
             siloBuilder.Services.AddSingleton<TimeProvider>(Clock);
             siloBuilder.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
+            siloBuilder.Services.AddSingleton<IIncomingGrainCallFilter>(ParkedWaits);
         }
     }
 }

@@ -79,6 +79,8 @@ public abstract class GatewayFixtureBase : IAsyncLifetime
     /// and offers expire before any reminder or timer (which run on real time) has cleaned them up.</summary>
     public ShiftableClock Clock { get; } = new();
 
+    public ParkedWaits ParkedWaits { get; } = new();
+
     protected abstract void Configure(Dictionary<string, string?> settings);
 
     protected virtual void ConfigureServices(IServiceCollection services)
@@ -87,6 +89,7 @@ public abstract class GatewayFixtureBase : IAsyncLifetime
         // Orleans' membership, messaging, reminders and activation collection stay on real time, so moving
         // the clock by minutes does not make them think a silo died or every grain went idle.
         services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
+        services.AddSingleton<IIncomingGrainCallFilter>(ParkedWaits);
     }
 
     public async Task InitializeAsync()
