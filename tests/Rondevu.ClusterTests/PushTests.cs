@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace Rondevu.ClusterTests;
 
@@ -18,14 +20,12 @@ public sealed partial class ClusterTests
     [Fact, Order(3)]
     public async Task Held_requests_are_released_by_writes_through_the_other_gateway()
     {
-        var results = await Task.WhenAll(
-            PollReleasedByAnswerAsync(),
-            AnswersWaitReleasedByAnswerAsync(),
-            CandidatesWaitReleasedByCandidateAsync(),
-            PollReleasedByCandidateAsync());
-        foreach (var line in results)
+        // One at a time: each knows its request waits when the silos' count of waiting requests goes up.
+        Func<Task<string>>[] checks =
+            [PollReleasedByAnswerAsync, AnswersWaitReleasedByAnswerAsync, CandidatesWaitReleasedByCandidateAsync, PollReleasedByCandidateAsync];
+        foreach (var check in checks)
         {
-            Report(line);
+            Report(await check());
         }
     }
 
@@ -34,7 +34,7 @@ public sealed partial class ClusterTests
         var (offerer, answerer, offerId) = await OfferAsync(G1, "poll-answer");
         var released = await HoldThenWriteAsync(
             "GET /poll on gateway 2",
-            G2.GetAsync($"/poll?since=0&wait={WaitSeconds}", offerer),
+            () => G2.GetAsync($"/poll?since=0&wait={WaitSeconds}", offerer),
             () => G1.AnswerAsync(answerer, offerId, "push answer"));
         var answers = released.Json["answers"]!.AsArray();
         Assert.Contains(answers, a => (string)a!["offerId"]! == offerId && (string)a["answererId"]! == answerer.Id);
@@ -47,7 +47,7 @@ public sealed partial class ClusterTests
         var (offerer, answerer, offerId) = await OfferAsync(G1, "answers-wait");
         var released = await HoldThenWriteAsync(
             "GET /offers/answers?wait on gateway 2",
-            G2.GetAsync($"/offers/answers?wait={WaitSeconds}", offerer),
+            () => G2.GetAsync($"/offers/answers?wait={WaitSeconds}", offerer),
             () => G1.AnswerAsync(answerer, offerId, "push answer 2"));
         var answer = Assert.Single(released.Json["answers"]!.AsArray())!;
         Assert.Equal(offerId, (string)answer["offerId"]!);
@@ -62,7 +62,7 @@ public sealed partial class ClusterTests
         var candidate = Candidate("push", 3);
         var released = await HoldThenWriteAsync(
             "GET /offers/{id}/ice-candidates?wait on gateway 1",
-            G1.GetAsync($"/offers/{offerId}/ice-candidates?since=0&wait={WaitSeconds}", offerer),
+            () => G1.GetAsync($"/offers/{offerId}/ice-candidates?since=0&wait={WaitSeconds}", offerer),
             () => G2.PostCandidatesAsync(answerer, offerId, candidate));
         Assert.Equal([candidate], Json.CandidateTexts(released.Body));
         return $"ice-candidates?wait (gateway 1) released {released.Elapsed.TotalMilliseconds:F0} ms after a candidate on gateway 2";
@@ -75,7 +75,7 @@ public sealed partial class ClusterTests
         var candidate = Candidate("poll", 4);
         var released = await HoldThenWriteAsync(
             "GET /poll (answerer) on gateway 1",
-            G1.GetAsync($"/poll?since=0&wait={WaitSeconds}", answerer),
+            () => G1.GetAsync($"/poll?since=0&wait={WaitSeconds}", answerer),
             () => G2.PostCandidatesAsync(offerer, offerId, candidate));
         var polled = Assert.Single(released.Json["iceCandidates"]!.AsArray())!;
         Assert.Equal(offerId, (string)polled["offerId"]!);
@@ -93,13 +93,19 @@ public sealed partial class ClusterTests
         return (offerer, answerer, offerId);
     }
 
-    /// <summary>Starts the held request, checks that it is really held (nothing to return yet), performs
-    /// the write, and returns the held reply with Elapsed = the time from the write's acknowledgement
-    /// to the release.</summary>
-    private static async Task<Reply> HoldThenWriteAsync(string what, Task<Reply> held, Func<Task<Reply>> write)
+    /// <summary>Once no request waits in the silos, starts the held request, waits until the silos count
+    /// it as waiting in its peer grain, performs the write, and returns the held reply with Elapsed = the
+    /// time from the write's acknowledgement to the release.</summary>
+    private async Task<Reply> HoldThenWriteAsync(string what, Func<Task<Reply>> hold, Func<Task<Reply>> write)
     {
-        var first = await Task.WhenAny(held, Task.Delay(TimeSpan.FromSeconds(1.5)));
-        Assert.True(first != held, $"{what} returned before there was any news: {(held.IsCompleted ? held.Result : null)}");
+        await Eventually.HoldsAsync("no request to wait in the silos", TimeSpan.FromSeconds(30), async () =>
+            await WaitingRequestsAsync() is var waiting && waiting == 0 ? null : $"{waiting} still wait", TimeSpan.FromMilliseconds(100));
+        var held = hold();
+        await Eventually.HoldsAsync($"{what} to wait in its peer grain", TimeSpan.FromSeconds(30), async () =>
+        {
+            Assert.False(held.IsCompleted, $"{what} returned before there was any news: {(held.IsCompleted ? held.Result : null)}");
+            return await WaitingRequestsAsync() > 0 ? null : "no request waits in the silos yet";
+        }, TimeSpan.FromMilliseconds(100));
 
         var written = await write();
         Assert.True(written.Ok, $"write releasing {what}: {written}");
@@ -110,5 +116,19 @@ public sealed partial class ClusterTests
         Assert.True(sinceWrite < ReleaseBound,
             $"{what} was released {sinceWrite.TotalSeconds:F1} s after the write (bound {ReleaseBound.TotalSeconds} s, wait {WaitSeconds} s): {reply}");
         return reply with { Elapsed = sinceWrite };
+    }
+
+    /// <summary>Requests waiting in peer grains: the gauge rondevu_polls_waiting summed over every silo's /metrics.</summary>
+    private async Task<double> WaitingRequestsAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var total = 0.0;
+        for (var n = 1; n <= ClusterFixture.Silos; n++)
+        {
+            var text = await http.GetStringAsync($"http://127.0.0.1:{cluster.SiloHttpPortBase + n}/metrics");
+            total += Regex.Matches(text, @"^rondevu_polls_waiting(?:\{[^}]*\})?\s+(\S+)", RegexOptions.Multiline)
+                .Sum(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+        }
+        return total;
     }
 }

@@ -23,28 +23,30 @@ public sealed class ExpiryGrainTests(GrainClusterFixture cluster)
         Assert.Equal(0, await cluster.RemindersOfAsync(cluster.Peer(owner)));
         Assert.Equal(0, await cluster.RemindersOfAsync(grain));
 
-        // Past expiresAt every read hides the offer, whether or not the cleanup has run yet.
-        await GrainClusterFixture.Eventually(
-            () => Task.FromResult(GrainClusterFixture.Now > offer.ExpiresAt), TimeSpan.FromSeconds(5), "the clock to pass expiresAt");
-        Assert.Null(await grain.GetAsync());
-        foreach (var topic in new[] { t1, t2 })
+        // Up to expiresAt the offer is live; past it every read hides the offer before any cleanup has run.
+        using (GrainClusterFixture.Catalog.Hold())
         {
-            var page = await cluster.Topic(topic).DiscoverAsync(50, null);
-            Assert.Equal(0, page.Total);
-            Assert.Empty(page.Offers);
+            GrainClusterFixture.AdvanceTo(offer.ExpiresAt - 1);
+            Assert.NotNull(await grain.GetAsync());
+            GrainClusterFixture.AdvanceTo(offer.ExpiresAt);
+            Assert.Null(await grain.GetAsync());
+            foreach (var topic in new[] { t1, t2 })
+            {
+                var page = await cluster.Topic(topic).DiscoverAsync(50, null);
+                Assert.Equal(0, page.Total);
+                Assert.Empty(page.Offers);
+                Assert.Null(await cluster.IndexedPeersAsync(topic));
+            }
+            Assert.Empty(await cluster.Peer(owner).GetOffersAsync());
+            Assert.Equal(OfferOutcome.NotFound, (await grain.AnswerAsync(Ids.New(), "late", null)).Outcome);
+            Assert.Null(await grain.HeartbeatAsync(owner));
+            Assert.False(await grain.DeleteAsync(owner));
+            Assert.True(await GrainClusterFixture.IsStoredAsync(offer.Id));
         }
-        Assert.Empty(await cluster.Peer(owner).GetOffersAsync());
-        Assert.Equal(OfferOutcome.NotFound, (await grain.AnswerAsync(Ids.New(), "late", null)).Outcome);
-        Assert.Null(await grain.HeartbeatAsync(owner));
-        Assert.False(await grain.DeleteAsync(owner));
 
-        // Only the sweep tells the topics (and so the index) and clears the stored records.
-        await GrainClusterFixture.Eventually(async () =>
-            await cluster.IndexedPeersAsync(t1) is null && await cluster.IndexedPeersAsync(t2) is null,
-            CleanupDeadline, "the sweep to take the topics out of the index");
-        await GrainClusterFixture.Eventually(async () =>
-            !await GrainClusterFixture.IsStoredAsync(offer.Id),
-            CleanupDeadline, "the sweep to clear the offer's stored state");
+        // The sweep clears the stored record and every index of it before it returns.
+        await cluster.Grains.GetGrain<IOfferSweeperGrain>(0).SweepAsync();
+        Assert.False(await GrainClusterFixture.IsStoredAsync(offer.Id));
         Assert.Empty(await GrainClusterFixture.Store.ListedInAsync(t1));
         Assert.Empty(await GrainClusterFixture.Store.ListedInAsync(t2));
         Assert.Empty(await GrainClusterFixture.Store.OwnedByAsync(owner));
@@ -56,15 +58,19 @@ public sealed class ExpiryGrainTests(GrainClusterFixture cluster)
     }
 
     [Fact]
-    public async Task Answered_offers_are_cleaned_up_after_the_answered_ttl()
+    public async Task Answered_offers_are_cleaned_up_by_their_own_timer_after_the_answered_ttl()
     {
-        // Many offers at once: each cleanup timer runs at its own phase against the millisecond
-        // clock, so a timing mistake in the cleanup shows up in some of them.
-        const int count = 40;
+        // Answered a millisecond apart, so each offer's cleanup is due at a different time.
+        const int count = 3;
         var topic = GrainClusterFixture.UniqueTopic("expiry-answered");
         var pairs = Enumerable.Range(0, count).Select(_ => (Owner: Ids.New(), Answerer: Ids.New())).ToArray();
         var offers = await Task.WhenAll(pairs.Select(p => cluster.PublishOneAsync(p.Owner, [topic])));
-        var answers = await Task.WhenAll(offers.Zip(pairs, (o, p) => cluster.Offer(o.Id).AnswerAsync(p.Answerer, "answer", null)));
+        var answers = new List<AnswerResult>();
+        foreach (var (offer, pair) in offers.Zip(pairs))
+        {
+            GrainClusterFixture.Clock.Advance(TimeSpan.FromMilliseconds(1));
+            answers.Add(await cluster.Offer(offer.Id).AnswerAsync(pair.Answerer, "answer", null));
+        }
         Assert.All(answers, a => Assert.Equal(OfferOutcome.Ok, a.Outcome));
         Assert.Null(await cluster.IndexedPeersAsync(topic));
 
@@ -72,17 +78,21 @@ public sealed class ExpiryGrainTests(GrainClusterFixture cluster)
         var grain = cluster.Offer(offers[0].Id);
         Assert.Single(await cluster.Peer(owner).GetAnswersAsync(null));
         Assert.Single(await cluster.Peer(owner).GetOffersAsync());
-        var expiresAt = answers.Max(a => a.AnsweredAt) + GrainClusterFixture.AnsweredOfferTtl;
 
-        await GrainClusterFixture.Eventually(
-            () => Task.FromResult(GrainClusterFixture.Now > expiresAt), TimeSpan.FromSeconds(10), "the answered offers to expire");
+        // The sweep is held off: the original TTL is minutes away, so the cleanup is each answered offer's own work.
+        using var noSweep = GrainClusterFixture.Catalog.Hold();
+        GrainClusterFixture.AdvanceTo(answers[0].AnsweredAt + GrainClusterFixture.AnsweredOfferTtl - 1);
+        Assert.NotNull(await grain.GetAsync());
+        Assert.True(await GrainClusterFixture.IsStoredAsync(offers[0].Id));
+
+        GrainClusterFixture.AdvanceTo(answers.Max(a => a.AnsweredAt) + GrainClusterFixture.AnsweredOfferTtl + 1);
         Assert.Null(await grain.GetAsync());
         Assert.Empty(await cluster.Peer(owner).GetAnswersAsync(null));
         Assert.Empty(await cluster.Peer(owner).GetOffersAsync());
         Assert.Equal(OfferOutcome.NotFound, (await grain.GetCandidatesAsync(answerer, null)).Outcome);
         Assert.Equal(OfferOutcome.NotFound, (await grain.AddCandidatesAsync(owner, ["{}"])).Outcome);
 
-        // The original TTL is minutes away, so this cleanup is the answered offer's own work.
+        // The timers fired inside Advance; their cleanup runs on the grains' own schedulers.
         string[] stored = [];
         await GrainClusterFixture.Eventually(async () =>
         {

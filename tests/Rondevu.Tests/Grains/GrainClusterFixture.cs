@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Orleans.Serialization;
 using Orleans.Storage;
 using Orleans.TestingHost;
@@ -16,14 +17,14 @@ public sealed class GrainClusterCollection : ICollectionFixture<GrainClusterFixt
 /// <summary>
 /// Two in-process silos (in-memory transport, so nothing listens on a socket) sharing one in-memory
 /// offer store, as silos share a database, behind <see cref="LateSerializingStorage"/>; in-memory
-/// reminders, and limits short enough that expiry can be watched within a test.
+/// reminders, and a clock that moves only when a test moves it (<see cref="Clock"/>).
 /// </summary>
 public sealed class GrainClusterFixture : IAsyncLifetime
 {
     public const int MaxOffersPerPeer = 5;
     public const int MaxIceCandidatesPerOffer = 50;
     public const int MaxWaitersPerPeer = 4;
-    /// <summary>Long enough for an ICE exchange on a busy 2-core machine, short enough to watch the cleanup.</summary>
+    /// <summary>Shorter than the offers' own TTLs, so answering shortens an offer's life.</summary>
     public const long AnsweredOfferTtl = 3_000;
     /// <summary>The TTL tests use when the offer must not expire during the test.</summary>
     public const long LongTtl = 120_000;
@@ -127,7 +128,22 @@ public sealed class GrainClusterFixture : IAsyncLifetime
         return state.RecordExists;
     }
 
-    public static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    /// <summary>
+    /// The grains' clock and the one their timers run on: it stands still unless a test advances it, so
+    /// expiry happens exactly when a test says and never because the machine was slow. Orleans' own
+    /// background areas (membership, messaging, reminders, activation collection) stay on real time.
+    /// </summary>
+    public static FakeTimeProvider Clock { get; } = new(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+
+    public static long Now => Clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Moves the clock forward to <paramref name="unixMs"/>, firing the grain timers due by then.</summary>
+    public static void AdvanceTo(long unixMs) => Clock.SetUtcNow(DateTimeOffset.FromUnixTimeMilliseconds(unixMs));
+
+    public static ParkedWaits ParkedWaits { get; } = new();
+
+    /// <summary>The catalog the silos query, able to hide expired offers from the sweep (see <see cref="SweepGate"/>).</summary>
+    public static SweepGate Catalog { get; } = new(Store);
 
     /// <summary>Polls <paramref name="condition"/> until it holds; fails with <paramref name="what"/> at the deadline.</summary>
     public static Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what) =>
@@ -162,11 +178,14 @@ public sealed class GrainClusterFixture : IAsyncLifetime
             siloBuilder
                 .AddRondevuOfferStore(_ => Store)
                 .UseInMemoryReminderService()
-                .AddRondevuGrains(configuration)
-                .Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
-            // Registered last, so the grains get the late-serializing storage; the catalog reads the store behind it.
+                .AddRondevuGrains(configuration);
+            // Registered last, so the grains get the late-serializing storage and the gated catalog.
             siloBuilder.Services.AddKeyedSingleton<IGrainStorage>(RondevuSiloExtensions.StorageName,
                 (services, _) => new LateSerializingStorage(Store, services.GetRequiredService<Serializer>()));
+            siloBuilder.Services.AddSingleton<IOfferCatalog>(Catalog);
+            siloBuilder.Services.AddSingleton<TimeProvider>(Clock);
+            siloBuilder.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
+            siloBuilder.Services.AddSingleton<IIncomingGrainCallFilter>(ParkedWaits);
         }
     }
 }

@@ -116,7 +116,8 @@ public sealed class PushGrainTests(GrainClusterFixture cluster)
         await offer.AddCandidatesAsync(offerer, ["\"own\""]);
         Assert.Equal(WaitStatus.TimedOut, await cluster.Peer(offerer).WaitForCandidatesAsync(offerId, null, TimeSpan.FromMilliseconds(200), CancellationToken.None));
 
-        var waiting = cluster.Peer(offerer).WaitForCandidatesAsync(offerId, null, Long, CancellationToken.None);
+        var waiting = await GrainClusterFixture.ParkedWaits.StartAsync(offerer,
+            () => cluster.Peer(offerer).WaitForCandidatesAsync(offerId, null, Long, CancellationToken.None));
         await offer.AddCandidatesAsync(answerer, ["\"from answerer\""]);
         Assert.Equal(WaitStatus.Ready, await waiting.WaitAsync(Released));
 

@@ -90,6 +90,7 @@ public sealed class SecurityGatewayFixture : HardeningFixtureBase
 
     protected override void ConfigureServices(IServiceCollection services)
     {
+        base.ConfigureServices(services);
         services.AddSingleton<ILoggerProvider>(Logs);
         // Only for this provider: everything, down to Trace, whatever Logging:LogLevel says for the console.
         services.AddLogging(logging => logging.AddFilter<LogCapture>(null, LogLevel.Trace));

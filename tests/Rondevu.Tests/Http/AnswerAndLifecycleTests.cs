@@ -15,12 +15,12 @@ public sealed class AnswerAndLifecycleTests(GatewayFixture gateway)
         var offerer = await _api.Register();
         var answerer = await _api.Register();
         var id = await _api.PublishOneOk(offerer, Api.Unique());
-        var before = Expect.NowMs();
+        var before = gateway.Clock.NowMs;
         var json = Expect.Ok(await _api.Answer(answerer, id));
         Expect.Keys(json, "offerId", "answererId", "answeredAt");
         Assert.Equal(id, json.GetProperty("offerId").GetString());
         Assert.Equal(answerer.Id, json.GetProperty("answererId").GetString());
-        Assert.InRange(json.GetProperty("answeredAt").GetInt64(), before, Expect.NowMs());
+        Assert.InRange(json.GetProperty("answeredAt").GetInt64(), before, gateway.Clock.NowMs);
     }
 
     [Fact]
@@ -149,7 +149,7 @@ public sealed class AnswerAndLifecycleTests(GatewayFixture gateway)
         // An offer that ends sooner than that keeps its own expiry.
         var shortLived = await _api.PublishOneOk(offerer, Api.Unique(), ttl: GatewayFixture.MinTtl);
         var expiresAt = (await _api.MineOk(offerer)).Single(o => o.GetProperty("id").GetString() == shortLived).GetProperty("expiresAt").GetInt64();
-        await Task.Delay(20);
+        gateway.Clock.Tick();
         await _api.AnswerOk(answerer, shortLived);
         Assert.Equal(expiresAt, (await _api.MineOk(offerer)).Single(o => o.GetProperty("id").GetString() == shortLived).GetProperty("expiresAt").GetInt64());
     }
@@ -188,13 +188,13 @@ public sealed class AnswerAndLifecycleTests(GatewayFixture gateway)
         var topic = Api.Unique();
         var id = await _api.PublishOneOk(offerer, topic);
         var created = (await _api.MineOk(offerer)).Single();
-        await Task.Delay(10);
-        var before = Expect.NowMs();
+        gateway.Clock.Tick();
+        var before = gateway.Clock.NowMs;
         var json = Expect.Ok(await _api.Put($"/offers/{id}/heartbeat", offerer));
         Expect.Keys(json, "offerId", "lastSeen");
         Assert.Equal(id, json.GetProperty("offerId").GetString());
         var lastSeen = json.GetProperty("lastSeen").GetInt64();
-        Assert.InRange(lastSeen, before, Expect.NowMs());
+        Assert.InRange(lastSeen, before, gateway.Clock.NowMs);
         Assert.True(lastSeen > created.GetProperty("lastSeen").GetInt64());
 
         Assert.Equal(lastSeen, (await _api.MineOk(offerer)).Single().GetProperty("lastSeen").GetInt64());
@@ -207,7 +207,7 @@ public sealed class AnswerAndLifecycleTests(GatewayFixture gateway)
         var offerer = await _api.Register();
         var id = await _api.PublishOneOk(offerer, Api.Unique());
         var expiresAt = (await _api.MineOk(offerer)).Single().GetProperty("expiresAt").GetInt64();
-        await Task.Delay(10);
+        gateway.Clock.Tick();
         Expect.Ok(await _api.Put($"/offers/{id}/heartbeat", offerer));
         Assert.Equal(expiresAt, (await _api.MineOk(offerer)).Single().GetProperty("expiresAt").GetInt64());
     }

@@ -173,6 +173,4 @@ public static class Expect
 
     public static string[] Ids(JsonElement offers) =>
         offers.EnumerateArray().Select(o => o.GetProperty("id").GetString()!).ToArray();
-
-    public static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 }

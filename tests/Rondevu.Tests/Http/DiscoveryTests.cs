@@ -69,13 +69,13 @@ public sealed class DiscoveryTests(GatewayFixture gateway)
         var peer = await _api.Register();
         var topic = Api.Unique();
         var a = await _api.PublishOneOk(peer, topic);
-        await Task.Delay(5);
+        gateway.Clock.Tick();
         var b = await _api.PublishOneOk(peer, topic);
-        await Task.Delay(5);
+        gateway.Clock.Tick();
         var c = await _api.PublishOneOk(peer, topic);
         Assert.Equal([c, b, a], Expect.Ids((await _api.DiscoverOk(topic)).GetProperty("offers")));
 
-        await Task.Delay(5);
+        gateway.Clock.Tick();
         Expect.Ok(await _api.Put($"/offers/{a}/heartbeat", peer));
         var offers = (await _api.DiscoverOk(topic)).GetProperty("offers");
         Assert.Equal([a, c, b], Expect.Ids(offers));

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
 
 namespace Rondevu.Tests.Http;
 
@@ -74,10 +75,21 @@ public abstract class GatewayFixtureBase : IAsyncLifetime
     public HttpClient Http { get; private set; } = null!;
     public Api Api { get; private set; } = null!;
 
+    /// <summary>Wall-clock time plus an offset the tests move forward: timestamps differ without waiting,
+    /// and offers expire before any reminder or timer (which run on real time) has cleaned them up.</summary>
+    public ShiftableClock Clock { get; } = new();
+
+    public ParkedWaits ParkedWaits { get; } = new();
+
     protected abstract void Configure(Dictionary<string, string?> settings);
 
     protected virtual void ConfigureServices(IServiceCollection services)
     {
+        services.AddSingleton<TimeProvider>(Clock);
+        // Orleans' membership, messaging, reminders and activation collection stay on real time, so moving
+        // the clock by minutes does not make them think a silo died or every grain went idle.
+        services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
+        services.AddSingleton<IIncomingGrainCallFilter>(ParkedWaits);
     }
 
     public async Task InitializeAsync()
@@ -126,7 +138,7 @@ public sealed class GatewayFixture : GatewayFixtureBase
     }
 }
 
-/// <summary>Small limits, a low OFFER_MIN_TTL, a movable clock and a CORS allow-list: caps, expiry and origin checks.</summary>
+/// <summary>Small limits, a low OFFER_MIN_TTL and a CORS allow-list: caps, expiry and origin checks.</summary>
 public sealed class LimitsGatewayFixture : GatewayFixtureBase
 {
     /// <summary>The key of the third credential vector in vectors.json.</summary>
@@ -138,12 +150,6 @@ public sealed class LimitsGatewayFixture : GatewayFixtureBase
     public const long AnsweredTtl = 5000;
     public const string AllowedOrigin = "https://app.example.com";
     public const string OtherAllowedOrigin = "http://localhost:5173";
-
-    /// <summary>Wall-clock time plus an offset the tests move forward: offers expire without waiting, and
-    /// before any reminder or timer (which run on real time) has cleaned them up.</summary>
-    public ShiftableClock Clock { get; } = new();
-
-    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(Clock);
 
     protected override void Configure(Dictionary<string, string?> settings)
     {
@@ -166,6 +172,9 @@ public sealed class ShiftableClock : TimeProvider
     public long NowMs => GetUtcNow().ToUnixTimeMilliseconds();
 
     public void Advance(TimeSpan by) => Interlocked.Add(ref _offsetMs, (long)by.TotalMilliseconds);
+
+    /// <summary>Moves the clock one millisecond, so that the next timestamp is strictly later than the last.</summary>
+    public void Tick() => Advance(TimeSpan.FromMilliseconds(1));
 
     /// <summary>Moves the clock just past <paramref name="unixMs"/>.</summary>
     public void AdvancePast(long unixMs)

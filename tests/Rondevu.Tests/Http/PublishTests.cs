@@ -51,9 +51,9 @@ public sealed class PublishTests(GatewayFixture gateway)
     {
         var peer = await _api.Register();
         var topic = Api.Unique();
-        var before = Expect.NowMs();
+        var before = gateway.Clock.NowMs;
         var json = Expect.Ok(await Publish(peer, Offer(topic), Offer(topic)));
-        var after = Expect.NowMs();
+        var after = gateway.Clock.NowMs;
         Expect.Keys(json, "offers");
         var offers = json.GetProperty("offers").EnumerateArray().ToArray();
         Assert.Equal(2, offers.Length);

@@ -8,9 +8,6 @@ namespace Rondevu.Tests.Http;
 [Collection("gateway")]
 public sealed class PushTests(GatewayFixture fixture)
 {
-    /// <summary>How long after a request starts waiting its news is written: it sets up the order of
-    /// events under test (news after the wait began); no assertion waits on it.</summary>
-    private static readonly TimeSpan NewsDelay = TimeSpan.FromMilliseconds(300);
     private readonly Api _api = fixture.Api;
 
     private async Task<(Peer Offerer, Peer Answerer, string OfferId)> PublishedOffer()
@@ -28,19 +25,22 @@ public sealed class PushTests(GatewayFixture fixture)
         return (response, clock.Elapsed);
     }
 
+    /// <summary>Sends a held request and returns it, timed from its start, once it waits in the peer grain.</summary>
+    private Task<Task<(ApiResponse Response, TimeSpan Elapsed)>> Parked(string path, Peer peer) =>
+        fixture.ParkedWaits.StartAsync(peer.Id, () => Timed(_api.Get(path, peer)));
+
     [Fact]
     public async Task Answers_wait_is_released_as_soon_as_an_answer_arrives()
     {
         var (offerer, answerer, offerId) = await PublishedOffer();
-        var waiting = Timed(_api.Get("/offers/answers?wait=20", offerer));
-        await Task.Delay(NewsDelay);
+        var waiting = await Parked("/offers/answers?wait=20", offerer);
         await _api.AnswerOk(answerer, offerId, "v=0 pushed-answer");
 
         var (response, elapsed) = await waiting;
         var answer = Assert.Single(Expect.Ok(response).GetProperty("answers").EnumerateArray());
         Assert.Equal(offerId, answer.GetProperty("offerId").GetString());
         Assert.Equal("v=0 pushed-answer", answer.GetProperty("sdp").GetString());
-        Assert.True(elapsed < TimeSpan.FromSeconds(10), $"held {elapsed} although the answer came after {NewsDelay}");
+        Assert.True(elapsed < TimeSpan.FromSeconds(10), $"held {elapsed} of its 20 s although the answer came while it waited");
     }
 
     [Fact]
@@ -72,15 +72,14 @@ public sealed class PushTests(GatewayFixture fixture)
     {
         var (offerer, answerer, offerId) = await PublishedOffer();
         await _api.AnswerOk(answerer, offerId);
-        var waiting = Timed(_api.Get($"/offers/{offerId}/ice-candidates?since=0&wait=20", offerer));
-        await Task.Delay(NewsDelay);
+        var waiting = await Parked($"/offers/{offerId}/ice-candidates?since=0&wait=20", offerer);
         Expect.Ok(await _api.PostCandidates(answerer, offerId, """[{"candidate":"pushed","sdpMid":"0"}]"""));
 
         var (response, elapsed) = await waiting;
         var candidate = Assert.Single(Expect.Ok(response).GetProperty("candidates").EnumerateArray());
         Assert.Equal("""{"candidate":"pushed","sdpMid":"0"}""", candidate.GetProperty("candidate").GetRawText());
         Assert.Equal("answerer", candidate.GetProperty("role").GetString());
-        Assert.True(elapsed < TimeSpan.FromSeconds(10), $"held {elapsed} although the candidate came after {NewsDelay}");
+        Assert.True(elapsed < TimeSpan.FromSeconds(10), $"held {elapsed} of its 20 s although the candidate came while it waited");
     }
 
     [Fact]
@@ -88,8 +87,7 @@ public sealed class PushTests(GatewayFixture fixture)
     {
         var (offerer, answerer, offerId) = await PublishedOffer();
         await _api.AnswerOk(answerer, offerId);
-        var waiting = Timed(_api.Get($"/offers/{offerId}/ice-candidates?since=0&wait=2", offerer));
-        await Task.Delay(NewsDelay);
+        var waiting = await Parked($"/offers/{offerId}/ice-candidates?since=0&wait=2", offerer);
         Expect.Ok(await _api.PostCandidates(offerer, offerId, """[{"candidate":"mine"}]"""));
 
         var (response, elapsed) = await waiting;
@@ -133,13 +131,12 @@ public sealed class PushTests(GatewayFixture fixture)
     {
         var (offerer, answerer, offerId) = await PublishedOffer();
         var cursor = Expect.Ok(await _api.Get("/poll", offerer)).GetProperty("timestamp").GetInt64();
-        var waiting = Timed(_api.Get($"/poll?since={cursor}&wait=20", offerer));
-        await Task.Delay(NewsDelay);
+        var waiting = await Parked($"/poll?since={cursor}&wait=20", offerer);
         await _api.AnswerOk(answerer, offerId);
 
         var (response, elapsed) = await waiting;
         Assert.Single(Expect.Ok(response).GetProperty("answers").EnumerateArray());
-        Assert.True(elapsed < TimeSpan.FromSeconds(10), $"held {elapsed} although the answer came after {NewsDelay}");
+        Assert.True(elapsed < TimeSpan.FromSeconds(10), $"held {elapsed} of its 20 s although the answer came while it waited");
     }
 
     [Fact]

@@ -138,7 +138,7 @@ public sealed class TopicsAndPeersTests(GatewayFixture gateway)
         var one = Api.Unique();
         var two = Api.Unique();
         var first = (await _api.PublishOk(offerer, new { sdp = "v=0 a", topics = new[] { one, two }, secret = "s3cret", info = "hi" })).Single();
-        await Task.Delay(5);
+        gateway.Clock.Tick();
         var second = await _api.PublishOneOk(offerer, one);
         await _api.AnswerOk(answerer, first, secret: "s3cret");
 
@@ -173,7 +173,7 @@ public sealed class TopicsAndPeersTests(GatewayFixture gateway)
         var offerer = await _api.Register();
         var answerer = await _api.Register();
         var topic = Api.Unique();
-        var before = Expect.NowMs();
+        var before = gateway.Clock.NowMs;
         var id = (await _api.PublishOk(offerer, new { sdp = "v=0 mine", topics = new[] { topic }, secret = "open sesame", info = "about" })).Single();
 
         var json = Expect.Ok(await _api.Get("/offers/mine", offerer));
@@ -184,7 +184,7 @@ public sealed class TopicsAndPeersTests(GatewayFixture gateway)
         Assert.Equal(id, offer.GetProperty("id").GetString());
         Assert.Equal("open sesame", offer.GetProperty("secret").GetString());
         Assert.Equal("about", offer.GetProperty("info").GetString());
-        Assert.InRange(offer.GetProperty("createdAt").GetInt64(), before, Expect.NowMs());
+        Assert.InRange(offer.GetProperty("createdAt").GetInt64(), before, gateway.Clock.NowMs);
         Assert.Equal(offer.GetProperty("createdAt").GetInt64(), offer.GetProperty("lastSeen").GetInt64());
 
         var answeredAt = await _api.AnswerOk(answerer, id, secret: "open sesame");
