@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using Rondevu.Gateway.Endpoints;
 using Rondevu.Gateway.Http;
+using Rondevu.Grains;
 using Scalar.AspNetCore;
 
 namespace Rondevu.Gateway.Hosting;
@@ -158,7 +160,19 @@ public static class DocsHosting
                 }
             }
         }
-        if (context.JsonTypeInfo.Type == typeof(RawJson))
+        if (context.JsonPropertyInfo?.AttributeProvider?.GetCustomAttributes(typeof(RequestBodies.LimitedByAttribute), false) is [RequestBodies.LimitedByAttribute limit])
+        {
+            var value = limit.ValueIn(context.ApplicationServices.GetRequiredService<IOptions<RondevuOptions>>().Value);
+            if (schema.Type?.HasFlag(JsonSchemaType.Array) == true)
+            {
+                schema.MaxItems = value;
+            }
+            else
+            {
+                schema.MaxLength = value;
+            }
+        }
+                if (context.JsonTypeInfo.Type == typeof(RawJson))
         {
             schema.Description = "Any JSON value, returned with exactly the text the client sent (typically RTCIceCandidate.toJSON()).";
         }

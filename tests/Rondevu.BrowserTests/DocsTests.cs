@@ -125,6 +125,9 @@ public sealed class DocsTests(BrowserFixture fixture, ITestOutputHelper output)
         var properties = offer.GetProperty("properties");
         Assert.Equal(["info", "sdp", "secret", "topics", "ttl"], properties.EnumerateObject().Select(p => p.Name).Order());
         Assert.Equal(128, properties.GetProperty("secret").GetProperty("maxLength").GetInt32());
+        Assert.Equal(65536, properties.GetProperty("sdp").GetProperty("maxLength").GetInt32());
+        Assert.Equal(50, properties.GetProperty("topics").GetProperty("maxItems").GetInt32());
+        Assert.Equal(100, body.GetProperty("properties").GetProperty("offers").GetProperty("maxItems").GetInt32());
         Assert.Equal("string", properties.GetProperty("topics").GetProperty("items").GetProperty("type").GetString());
     }
 
