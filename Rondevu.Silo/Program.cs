@@ -33,7 +33,9 @@ try
     app.Logger.LogInformation("Silo stopped");
     return 0;
 }
-catch (Exception e) when (e is OptionsValidationException or OrleansConfigurationException)
+catch (Exception e) when (e is OptionsValidationException or OrleansConfigurationException ||
+    // What the configuration binder throws for a value of the wrong type ("Failed to convert configuration value 'x' at 'Key' …").
+    e is InvalidOperationException && e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
 {
     // A bad setting is the operator's to fix, not a crash: say which, without a stack trace.
     Console.Error.WriteLine($"Invalid configuration:{Environment.NewLine}  {e.Message}");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration.Memory;
@@ -24,8 +25,8 @@ public static class SiloConfiguration
         {
             ["Orleans:ClusterId"] = "rondevu",
             ["Orleans:ServiceId"] = "rondevu",
-            ["Orleans:Endpoints:SiloPort"] = configuration["Orleans:SiloPort"],
-            ["Orleans:Endpoints:GatewayPort"] = configuration["Orleans:GatewayPort"],
+            ["Orleans:Endpoints:SiloPort"] = Port(configuration, "Orleans:SiloPort"),
+            ["Orleans:Endpoints:GatewayPort"] = Port(configuration, "Orleans:GatewayPort"),
         };
         Provider(values, "Orleans:Clustering", configuration["Orleans:ClusteringProvider"] ?? "Localhost", postgres: "AdoNet", other: "Development");
         Provider(values, "Orleans:Reminders", configuration["Orleans:RemindersProvider"] ?? "Memory", postgres: "AdoNet", other: "Memory");
@@ -59,6 +60,17 @@ public static class SiloConfiguration
             var singleProcess = shorthand.Equals("Localhost", StringComparison.OrdinalIgnoreCase) || shorthand.Equals("Memory", StringComparison.OrdinalIgnoreCase);
             values[$"{section}:ProviderType"] = singleProcess ? other : shorthand;
         }
+    }
+
+    /// <summary>A port as given, or null when absent. Checked here: Orleans skips an endpoint value it cannot read.</summary>
+    private static string? Port(IConfiguration configuration, string key)
+    {
+        var value = configuration[key];
+        if (value is null || int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535)
+        {
+            return value;
+        }
+        throw new OrleansConfigurationException($"{key}='{value}' must be an integer from 1 to 65535.");
     }
 
     /// <summary>An IP literal, or a host name resolved once now to its first IPv4 address.</summary>

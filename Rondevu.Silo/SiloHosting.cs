@@ -45,7 +45,7 @@ public static class SiloHosting
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration("Database");
 
         // The two switches below shape the host itself, so they are read before it is built; their options validate at start.
-        var http = builder.Configuration.GetValue<int>("Silo:HttpPort") > 0;
+        var httpPort = builder.Configuration.GetValue<int>("Silo:HttpPort");
         builder.UseOrleans(silo =>
         {
             silo.AddRondevuGrains(builder.Configuration);
@@ -63,9 +63,9 @@ public static class SiloHosting
             host.ShutdownTimeout = TimeSpan.FromSeconds(silo.Value.ShutdownTimeoutSeconds));
 
         builder.Services.AddHealthChecks().AddCheck<ActiveInClusterCheck>("silo", tags: [HostingDefaults.ReadyTag]);
-        if (http)
+        if (httpPort > 0)
         {
-            builder.WebHost.UseUrls($"http://{builder.Configuration["Silo:HttpHost"] ?? "127.0.0.1"}:{builder.Configuration["Silo:HttpPort"]}");
+            builder.WebHost.UseUrls($"http://{builder.Configuration["Silo:HttpHost"] ?? new SiloHostOptions().HttpHost}:{httpPort}");
         }
         else
         {
