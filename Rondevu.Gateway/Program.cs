@@ -1,13 +1,15 @@
 using Rondevu.Gateway.Endpoints;
 using Rondevu.Gateway.Hosting;
+using Rondevu.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
 builder.AddRondevuSettings();
 builder.AddRondevuOrleans();
 builder.AddRondevuCredentials();
 builder.AddRondevuHttp();
 builder.AddRondevuProtection();
-builder.AddRondevuOperations();
+builder.AddRondevuReadiness();
 builder.AddRondevuDocs();
 
 var app = builder.Build();
@@ -23,7 +25,7 @@ app.MapOfferEndpoints();
 app.MapDiscoveryEndpoints();
 app.MapIceEndpoints();
 app.MapPollEndpoints();
-app.MapRondevuOperations();
+app.MapDefaultEndpoints();
 app.MapRondevuDocs();
 
 app.Run();

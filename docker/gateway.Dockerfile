@@ -7,10 +7,12 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY Rondevu.Grains.Interfaces/Rondevu.Grains.Interfaces.csproj Rondevu.Grains.Interfaces/
 COPY Rondevu.Grains/Rondevu.Grains.csproj Rondevu.Grains/
+COPY Rondevu.ServiceDefaults/Rondevu.ServiceDefaults.csproj Rondevu.ServiceDefaults/
 COPY Rondevu.Gateway/Rondevu.Gateway.csproj Rondevu.Gateway/
 RUN dotnet restore Rondevu.Gateway/Rondevu.Gateway.csproj
 COPY Rondevu.Grains.Interfaces/ Rondevu.Grains.Interfaces/
 COPY Rondevu.Grains/ Rondevu.Grains/
+COPY Rondevu.ServiceDefaults/ Rondevu.ServiceDefaults/
 COPY Rondevu.Gateway/ Rondevu.Gateway/
 RUN dotnet publish Rondevu.Gateway/Rondevu.Gateway.csproj -c Release -o /app --no-restore
 

@@ -7,10 +7,12 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY Rondevu.Grains.Interfaces/Rondevu.Grains.Interfaces.csproj Rondevu.Grains.Interfaces/
 COPY Rondevu.Grains/Rondevu.Grains.csproj Rondevu.Grains/
+COPY Rondevu.ServiceDefaults/Rondevu.ServiceDefaults.csproj Rondevu.ServiceDefaults/
 COPY Rondevu.Silo/Rondevu.Silo.csproj Rondevu.Silo/
 RUN dotnet restore Rondevu.Silo/Rondevu.Silo.csproj
 COPY Rondevu.Grains.Interfaces/ Rondevu.Grains.Interfaces/
 COPY Rondevu.Grains/ Rondevu.Grains/
+COPY Rondevu.ServiceDefaults/ Rondevu.ServiceDefaults/
 COPY Rondevu.Silo/ Rondevu.Silo/
 RUN dotnet publish Rondevu.Silo/Rondevu.Silo.csproj -c Release -o /app --no-restore
 

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 using Rondevu.Gateway.Http;
 using Rondevu.Grains;
 
@@ -11,9 +13,19 @@ public static class DiscoveryEndpoints
 
     public static IEndpointRouteBuilder MapDiscoveryEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet(ByTopicPrefix + "{**topic}", ByTopic);
-        routes.MapGet("/topics", Topics);
-        routes.MapGet("/peers/{peerId}/offers", PeerOffers);
+        var discovery = routes.MapGroup("").WithTags("Discovery");
+        discovery.MapGet(ByTopicPrefix + "{**topic}", ByTopic)
+            .WithName("discoverOffers").WithSummary("Live, unanswered offers on a topic")
+            .WithDescription("Newest `lastSeen` first. The topic is percent-encoded (`encodeURIComponent`); it may contain `/`. " +
+                "`bloom` is the base64 of a Bloom filter (k = 3, FNV variant, see API.md) of peer ids to leave out.")
+            .ProducesError(400)
+            .AddOpenApiOperationTransformer(DeclareTopic);
+        discovery.MapGet("/topics", Topics)
+            .WithName("listTopics").WithSummary("Topics with live, unanswered offers")
+            .WithDescription("Sorted by `activePeers` descending, then topic ascending (ordinal). `startsWith` is a literal prefix.")
+            .ProducesError(400);
+        discovery.MapGet("/peers/{peerId}/offers", PeerOffers)
+            .WithName("getPeerOffers").WithSummary("A peer's live offers, answered ones included");
         return routes;
     }
 
@@ -61,6 +73,21 @@ public static class DiscoveryEndpoints
             peerId,
             offers.Select(PeerOffer.From).ToArray(),
             offers.SelectMany(o => o.Topics).Distinct().ToArray()));
+    }
+
+    /// <summary>The topic is read from the raw path, so no handler parameter declares it to the OpenAPI document.</summary>
+    private static Task DeclareTopic(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        operation.Parameters ??= [];
+        operation.Parameters.Insert(0, new OpenApiParameter
+        {
+            Name = "topic",
+            In = ParameterLocation.Path,
+            Required = true,
+            Description = "The topic, percent-encoded.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = RequestValidation.MaxTopicLength },
+        });
+        return Task.CompletedTask;
     }
 
     /// <summary>The still-encoded path after a prefix: routing has already decoded all but %2F, so

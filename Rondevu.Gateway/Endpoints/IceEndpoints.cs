@@ -12,9 +12,16 @@ public static class IceEndpoints
 {
     public static IEndpointRouteBuilder MapIceEndpoints(this IEndpointRouteBuilder routes)
     {
-        var ice = routes.MapGroup("/offers/{offerId}/ice-candidates").RequireAuthorization();
-        ice.MapPost("/", Post);
-        ice.MapGet("/", Get);
+        var ice = routes.MapGroup("/offers/{offerId}/ice-candidates").RequireAuthorization().WithTags("ICE")
+            .ProducesError(400, 401, 403, 404, 429);
+        ice.MapPost("", Post)
+            .WithName("addIceCandidates").WithSummary("Post ICE candidates (offerer or answerer)")
+            .WithDescription("Each candidate is stored verbatim and returned with the exact JSON text sent.")
+            .Accepts<RequestBodies.IceCandidatesRequest>("application/json");
+        ice.MapGet("", Get)
+            .WithName("getIceCandidates").WithSummary("The other side's ICE candidates")
+            .WithDescription("Oldest first; with `since`, only those with `createdAt > since`. Pass the last `createdAt` seen to never " +
+                "miss one. With `wait`, the request is held until such a candidate exists or `wait` seconds pass.");
         return routes;
     }
 

@@ -12,13 +12,28 @@ public static class OfferEndpoints
 {
     public static IEndpointRouteBuilder MapOfferEndpoints(this IEndpointRouteBuilder routes)
     {
-        var offers = routes.MapGroup("/offers").RequireAuthorization();
-        offers.MapPost("/", Publish);
-        offers.MapGet("/mine", Mine);
-        offers.MapGet("/answers", Answers);
-        offers.MapPut("/{offerId}/heartbeat", Heartbeat);
-        offers.MapDelete("/{offerId}", Delete);
-        offers.MapPost("/{offerId}/answer", Answer);
+        var offers = routes.MapGroup("/offers").RequireAuthorization().WithTags("Offers").ProducesError(401);
+        offers.MapPost("", Publish)
+            .WithName("publishOffers").WithSummary("Publish offers")
+            .WithDescription("All-or-nothing: one invalid offer rejects the whole request and nothing is stored.")
+            .Accepts<RequestBodies.PublishOffersRequest>("application/json").ProducesError(400, 429);
+        offers.MapGet("/mine", Mine)
+            .WithName("getMyOffers").WithSummary("The caller's live offers, secrets included");
+        offers.MapGet("/answers", Answers)
+            .WithName("getAnswers").WithSummary("Answers to the caller's offers")
+            .WithDescription("With `since`, only answers with `answeredAt > since`. With `wait`, the request is held until such an answer " +
+                "exists or `wait` seconds pass (then `{\"answers\": []}`).")
+            .ProducesError(400, 429);
+        offers.MapPut("/{offerId}/heartbeat", Heartbeat)
+            .WithName("heartbeatOffer").WithSummary("Refresh an offer's lastSeen (owner only)")
+            .WithDescription("Does not extend the expiry.").ProducesError(404);
+        offers.MapDelete("/{offerId}", Delete)
+            .WithName("deleteOffer").WithSummary("Delete an offer (owner only)")
+            .WithDescription("The offer and its candidates leave every listing at once.").ProducesError(404);
+        offers.MapPost("/{offerId}/answer", Answer)
+            .WithName("answerOffer").WithSummary("Answer an offer")
+            .WithDescription("The first valid answer locks the offer to the answerer. 400 also covers answering your own offer.")
+            .Accepts<RequestBodies.AnswerRequest>("application/json").ProducesError(400, 403, 404, 409);
         return routes;
     }
 

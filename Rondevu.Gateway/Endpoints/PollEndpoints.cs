@@ -11,7 +11,12 @@ public static class PollEndpoints
 {
     public static IEndpointRouteBuilder MapPollEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/poll", Poll).RequireAuthorization();
+        routes.MapGet("/poll", Poll).RequireAuthorization()
+            .WithTags("Push").WithName("poll").WithSummary("Everything the caller waits for, in one call")
+            .WithDescription("Answers to the caller's offers and the other side's candidates on every offer it owns or answered, newer " +
+                "than `since`. `timestamp` is the cursor to pass as the next `since`; nothing is skipped between calls that chain " +
+                "cursors. With `wait`, the request is held until there is news or `wait` seconds pass.")
+            .ProducesError(400, 401, 429);
         return routes;
     }
 

@@ -15,13 +15,18 @@ public static class ServiceEndpoints
 
     public static IEndpointRouteBuilder MapServiceEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/", (ServiceVersion version) =>
-            TypedResults.Ok(new InfoResponse(version.Value, Name, Description)));
+        var service = routes.MapGroup("").WithTags("Service");
+        service.MapGet("/", (ServiceVersion version) => TypedResults.Ok(new InfoResponse(version.Value, Name, Description)))
+            .WithName("getInfo").WithSummary("Service name, version and description");
 
-        routes.MapGet("/health", (ServiceVersion version, TimeProvider clock) =>
-            TypedResults.Ok(new HealthResponse("ok", clock.GetUtcNow().ToUnixTimeMilliseconds(), version.Value)));
+        service.MapGet("/health", (ServiceVersion version, TimeProvider clock) =>
+                TypedResults.Ok(new HealthResponse("ok", clock.GetUtcNow().ToUnixTimeMilliseconds(), version.Value)))
+            .WithName("getHealth").WithSummary("Liveness and version");
 
-        routes.MapPost("/register", Register);
+        service.MapPost("/register", Register)
+            .WithName("register").WithSummary("Issue a peer id and its secret")
+            .WithDescription("Credentials are stateless: use them as `Authorization: Bearer {peerId}:{secret}`. " +
+                "The body is ignored (the client sends `{}`).");
         return routes;
     }
 

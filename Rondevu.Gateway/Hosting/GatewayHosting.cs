@@ -31,10 +31,11 @@ public static class GatewayHosting
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<LongPoll>();
 
-        var gateway = builder.Configuration.Get<GatewaySettings>() ?? new GatewaySettings();
+        // Kestrel's address is chosen before the host is built; HOST and PORT are validated at start, before it binds.
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
-            builder.WebHost.UseUrls($"http://{gateway.Host}:{gateway.Port}");
+            var defaults = new GatewaySettings();
+            builder.WebHost.UseUrls($"http://{builder.Configuration["HOST"] ?? defaults.Host}:{builder.Configuration["PORT"] ?? defaults.Port.ToString()}");
         }
         return builder;
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Rondevu.Gateway.Auth;
 using Rondevu.Gateway.Configuration;
@@ -17,14 +18,14 @@ public static class Protection
         builder.Services.AddOptions<ProtectionSettings>().Bind(builder.Configuration).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ProtectionSettings>, ProtectionSettingsValidator>();
 
-        var settings = builder.Configuration.Get<ProtectionSettings>() ?? new ProtectionSettings();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = settings.MaxBodySize);
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ProtectionSettings>>((kestrel, settings) =>
+            kestrel.Limits.MaxRequestBodySize = settings.Value.MaxBodySize);
 
-        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ProtectionSettings>>((options, settings) =>
         {
             // Only the configured proxies: ASP.NET trusts loopback by default, and every sender when
             // both lists are empty, so with no proxy configured the header is not read at all.
-            var proxies = settings.TrustedProxyNetworks();
+            var proxies = settings.Value.TrustedProxyNetworks();
             options.ForwardedHeaders = proxies.Length > 0 ? ForwardedHeaders.XForwardedFor : ForwardedHeaders.None;
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();
@@ -34,8 +35,11 @@ public static class Protection
             }
         });
 
-        builder.Services.AddRateLimiter(options =>
+        // The limits are the validated settings, so the limiter is configured where they can be injected, below.
+        builder.Services.AddRateLimiter(_ => { });
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<ProtectionSettings>>((options, protection) =>
         {
+            var settings = protection.Value;
             options.GlobalLimiter = PartitionedRateLimiter.CreateChained(
                 PerMinute(settings.RegisterPerMinute, c => IsRegister(c.Request) ? "register:" + ClientIp(c) : null),
                 PerMinute(settings.WritesPerMinute, c => IsWrite(c.Request) && !IsRegister(c.Request) ? "writes:" + ClientIp(c) : null),

@@ -4,15 +4,13 @@ using Rondevu.Grains;
 
 namespace Rondevu.Gateway.Http;
 
-/// <summary>Every rule of API.md about what a request may contain, in one place.</summary>
-public static class RequestValidation
+/// <summary>Every rule of API.md about what a request may contain, in one place: the JSON bodies here, the path
+/// and query values in RequestValidation.Query.cs.</summary>
+public static partial class RequestValidation
 {
     public const int MaxTopicLength = 256;
     public const int MaxSecretLength = 128;
     public const int MaxInfoLength = 128;
-    public const int DefaultPageSize = 50;
-    public const int MaxPageSize = 200;
-    public const int MaxBloomBytes = 4096;
     public const int MaxCandidateDepth = 10;
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
@@ -185,89 +183,6 @@ public static class RequestValidation
         return texts.ToArray();
     }
 
-    /// <summary>A topic from the path: percent-decoded exactly once, from the raw request target.</summary>
-    public static Validated<string> PathTopic(string encoded)
-    {
-        var topic = Uri.UnescapeDataString(encoded);
-        return TopicError(topic) is { } error ? Validated<string>.Invalid(error) : topic;
-    }
-
-    public static Validated<int> Limit(string? raw) => PageSize(raw, "limit");
-
-    public static Validated<int> Offset(string? raw)
-    {
-        if (raw is null) return 0;
-        return int.TryParse(raw, System.Globalization.NumberStyles.None, null, out var offset)
-            ? offset
-            : Validated<int>.Invalid("offset must be a non-negative integer");
-    }
-
-    public static Validated<long?> Since(string? raw)
-    {
-        if (raw is null) return new Validated<long?>(null, null);
-        return long.TryParse(raw, System.Globalization.NumberStyles.AllowLeadingSign, null, out var since)
-            ? since
-            : Validated<long?>.Invalid("since must be an integer timestamp in milliseconds");
-    }
-
-    public const int MaxWaitSeconds = 30;
-
-    /// <summary>The push parameters: a cursor or timestamp, and how long to hold the request for news.</summary>
-    public static Validated<(long? Since, TimeSpan? Wait)> Push(string? since, string? wait)
-    {
-        var after = Since(since);
-        var hold = Wait(wait);
-        return FirstError(after.Error, hold.Error) is { } error
-            ? Validated<(long?, TimeSpan?)>.Invalid(error)
-            : (after.Value, hold.Value);
-    }
-
-    /// <summary>Push: seconds to hold a request for news, 1–30 (larger is capped); absent means answer at once.</summary>
-    public static Validated<TimeSpan?> Wait(string? raw)
-    {
-        if (raw is null) return new Validated<TimeSpan?>(null, null);
-        if (!long.TryParse(raw, System.Globalization.NumberStyles.None, null, out var seconds) || seconds < 1)
-        {
-            return raw.Length > 0 && raw.All(char.IsAsciiDigit) && raw.TrimStart('0').Length > 0
-                ? TimeSpan.FromSeconds(MaxWaitSeconds)
-                : Validated<TimeSpan?>.Invalid($"wait must be a whole number of seconds from 1 to {MaxWaitSeconds}");
-        }
-        return TimeSpan.FromSeconds(Math.Min(seconds, MaxWaitSeconds));
-    }
-
-    public static Validated<byte[]?> Bloom(string? raw)
-    {
-        if (raw is null) return new Validated<byte[]?>(null, null);
-
-        // A '+' that reached us unencoded arrives as a space.
-        var text = raw.Replace(' ', '+');
-        var bytes = new byte[text.Length];
-        if (!Convert.TryFromBase64String(text, bytes, out var length))
-        {
-            return Validated<byte[]?>.Invalid("bloom must be base64");
-        }
-        if (length is 0 or > MaxBloomBytes)
-        {
-            return Validated<byte[]?>.Invalid($"bloom filter must be 1 to {MaxBloomBytes} bytes");
-        }
-        return bytes[..length];
-    }
-
-    public static string? FirstError(params string?[] errors) => errors.FirstOrDefault(e => e is not null);
-
-    private static Validated<int> PageSize(string? raw, string name)
-    {
-        if (raw is null) return DefaultPageSize;
-        if (!int.TryParse(raw, System.Globalization.NumberStyles.None, null, out var value) || value == 0)
-        {
-            // All digits but too long for an int is still a positive integer: cap it like any large value.
-            return raw.Length > 0 && raw.All(char.IsAsciiDigit) && raw.TrimStart('0').Length > 0
-                ? MaxPageSize
-                : Validated<int>.Invalid($"{name} must be a positive integer");
-        }
-        return Math.Min(value, MaxPageSize);
-    }
-
     /// <summary>A JSON string as .NET text; false for another kind, and for invalid UTF-8 or a lone
     /// surrogate escape, which the JSON reader accepts but cannot turn into a string.</summary>
     private static bool TryGetText(JsonElement element, out string text)
@@ -302,7 +217,7 @@ public static class RequestValidation
         }
     }
 
-    private static string? TopicError(string topic) =>
+    internal static string? TopicError(string topic) =>
         topic.Length is 0 or > MaxTopicLength ? $"Each topic must be 1 to {MaxTopicLength} characters" : null;
 
     private static int Depth(JsonElement element) => element.ValueKind switch

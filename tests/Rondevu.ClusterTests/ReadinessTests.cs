@@ -3,6 +3,33 @@ namespace Rondevu.ClusterTests;
 public sealed partial class ClusterTests
 {
     /// <summary>
+    /// Silos and gateways share one set of hosting defaults: every silo answers the same probes as a gateway
+    /// (/health/live, and /health/ready naming its check; /health is the readiness probe under its short name)
+    /// and serves Orleans' and ASP.NET's metrics in Prometheus format.
+    /// </summary>
+    [Fact, Order(1)]
+    public async Task Every_silo_serves_the_shared_probes_and_metrics()
+    {
+        await cluster.EnsureHealthyAsync();
+        for (var n = 1; n <= ClusterFixture.Silos; n++)
+        {
+            using var silo = new Gateway(n, new Uri($"http://127.0.0.1:{cluster.SiloHttpPortBase + n}"));
+            var live = await silo.GetAsync("/health/live");
+            Assert.True(live.Status == 200, $"silo {n} live: {live}");
+            Assert.Empty(live.Json["checks"]!.AsObject());
+            foreach (var ready in new[] { await silo.GetAsync("/health/ready"), await silo.GetAsync("/health") })
+            {
+                Assert.True(ready.Status == 200, $"silo {n} ready: {ready}");
+                Assert.Equal("healthy", (string)ready.Json["checks"]!["silo"]!);
+            }
+            var metrics = await silo.GetAsync("/metrics");
+            Assert.True(metrics.Status == 200, $"silo {n} metrics: {metrics.Status}");
+            Assert.Contains("orleans_", metrics.Body);
+            Assert.Contains("http_server_request_duration_seconds", metrics.Body);
+        }
+    }
+
+    /// <summary>
     /// A gateway is ready only while PostgreSQL, which holds membership, state and reminders,
     /// answers: readiness turns 503 naming the database when it stops, and 200 again when it is back.
     /// Liveness stays 200 throughout.

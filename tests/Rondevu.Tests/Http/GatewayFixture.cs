@@ -145,6 +145,7 @@ public sealed class LimitsGatewayFixture : GatewayFixtureBase
     public const string AuthSecret = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
     public const int MaxOffersPerPeer = 3;
     public const int MaxIceCandidatesPerOffer = 5;
+    public const int MaxTopicsPerOffer = 7;
     public const long MinTtl = 30_000;
     public const long DefaultTtl = 60_000;
     public const long AnsweredTtl = 5000;
@@ -156,6 +157,7 @@ public sealed class LimitsGatewayFixture : GatewayFixtureBase
         settings["AUTH_SECRET"] = AuthSecret;
         settings["MAX_OFFERS_PER_PEER"] = MaxOffersPerPeer.ToString();
         settings["MAX_ICE_CANDIDATES_PER_OFFER"] = MaxIceCandidatesPerOffer.ToString();
+        settings["MAX_TOPICS_PER_OFFER"] = MaxTopicsPerOffer.ToString();
         settings["OFFER_MIN_TTL"] = MinTtl.ToString();
         settings["OFFER_DEFAULT_TTL"] = DefaultTtl.ToString();
         settings["ANSWERED_OFFER_TTL"] = AnsweredTtl.ToString();

@@ -1,8 +1,10 @@
 using System.Net;
+using Rondevu.Grains;
 
 namespace Rondevu.Tests.Http;
 
-/// <summary>Rules that need non-default settings: the per-peer cap, a small ICE cap, expiry, and a CORS allow-list.</summary>
+/// <summary>Rules that need non-default settings: the per-peer cap, a small ICE cap, expiry, a CORS allow-list, and
+/// the OpenAPI document stating the limits in force.</summary>
 [Collection("gateway-limits")]
 public sealed class LimitsAndExpiryTests(LimitsGatewayFixture gateway)
 {
@@ -10,6 +12,16 @@ public sealed class LimitsAndExpiryTests(LimitsGatewayFixture gateway)
     private ShiftableClock Clock => gateway.Clock;
 
     private static object Offer(string topic, long ttl = 600_000) => new { sdp = "v=0", topics = new[] { topic }, ttl };
+
+    [Fact]
+    public async Task The_OpenAPI_document_states_the_configured_limits()
+    {
+        var document = Expect.Ok(await _api.Get("/openapi/v1.json"));
+        var offer = document.GetProperty("components").GetProperty("schemas").GetProperty("OfferInput").GetProperty("properties");
+
+        Assert.Equal(LimitsGatewayFixture.MaxTopicsPerOffer, offer.GetProperty("topics").GetProperty("maxItems").GetInt32());
+        Assert.Equal(new RondevuOptions().MaxSdpSize, offer.GetProperty("sdp").GetProperty("maxLength").GetInt32());
+    }
 
     [Fact]
     public async Task More_than_MAX_OFFERS_PER_PEER_live_offers_is_429()

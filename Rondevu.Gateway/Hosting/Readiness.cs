@@ -1,50 +1,22 @@
-using System.Text.Json;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
-using OpenTelemetry.Metrics;
 using Rondevu.Gateway.Configuration;
-using Rondevu.Grains;
+using Rondevu.ServiceDefaults;
 
 namespace Rondevu.Gateway.Hosting;
 
-/// <summary>What operators look at: Prometheus metrics at /metrics, liveness and readiness probes.</summary>
-public static class Operations
+/// <summary>The gateway's readiness checks; the probes and /metrics themselves are the shared hosting defaults.</summary>
+public static class Readiness
 {
-    private const string Ready = "ready";
-
-    public static WebApplicationBuilder AddRondevuOperations(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddRondevuReadiness(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddAspNetCoreInstrumentation()
-            .AddMeter(RondevuMetrics.MeterName, "Microsoft.Orleans")
-            .AddPrometheusExporter());
-
-        var checks = builder.Services.AddHealthChecks().AddCheck<ClusterCheck>("cluster", tags: [Ready]);
+        var checks = builder.Services.AddHealthChecks().AddCheck<ClusterCheck>("cluster", tags: [HostingDefaults.ReadyTag]);
         if (builder.Configuration.GetConnectionString("Postgres") is { Length: > 0 } connectionString &&
             builder.Configuration.GetSection(OrleansSettings.Section).Get<OrleansSettings>()?.Clustering == ClusteringMode.Postgres)
         {
-            checks.Add(new HealthCheckRegistration("database", _ => new DatabaseCheck(connectionString), null, [Ready]));
+            checks.Add(new HealthCheckRegistration("database", _ => new DatabaseCheck(connectionString), null, [HostingDefaults.ReadyTag]));
         }
         return builder;
-    }
-
-    public static WebApplication MapRondevuOperations(this WebApplication app)
-    {
-        app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = WriteAsync });
-        return app;
-    }
-
-    private static Task WriteAsync(HttpContext context, HealthReport report)
-    {
-        context.Response.ContentType = "application/json";
-        return context.Response.WriteAsync(JsonSerializer.Serialize(new
-        {
-            status = report.Status.ToString().ToLowerInvariant(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status.ToString().ToLowerInvariant()),
-        }));
     }
 
     /// <summary>Ready when a grain call reaches an active silo.</summary>

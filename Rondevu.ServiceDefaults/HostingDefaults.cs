@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using Rondevu.Grains;
+
+namespace Rondevu.ServiceDefaults;
+
+/// <summary>
+/// What every Rondevu process (gateway and silo) has in common, as eShop's ServiceDefaults: console logging,
+/// OpenTelemetry metrics in Prometheus format at <c>/metrics</c>, and the probes <c>/health/live</c> and
+/// <c>/health/ready</c>. Each host adds its own readiness checks, tagged <see cref="ReadyTag"/>.
+/// </summary>
+public static class HostingDefaults
+{
+    public const string ReadyTag = "ready";
+
+    /// <summary>Only the checks that say whether this process can serve (tagged <see cref="ReadyTag"/>), with their names.</summary>
+    public static readonly HealthCheckOptions Readiness = new() { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteAsync };
+
+    private static readonly HealthCheckOptions Liveness = new() { Predicate = _ => false, ResponseWriter = WriteAsync };
+
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        // One line per entry, UTC: what log collectors and `grep` across silos and gateways expect.
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss.fff ";
+            console.UseUtcTimestamp = true;
+        });
+
+        // Rondevu's instruments count where the grains run; Orleans' own show the runtime; ASP.NET's the HTTP side.
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddAspNetCoreInstrumentation()
+            .AddMeter(RondevuMetrics.MeterName, "Microsoft.Orleans")
+            .AddPrometheusExporter());
+
+        builder.Services.AddHealthChecks();
+        return builder;
+    }
+
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapHealthChecks("/health/live", Liveness);
+        app.MapHealthChecks("/health/ready", Readiness);
+        return app;
+    }
+
+    /// <summary><c>{"status": "healthy", "checks": {"name": "healthy", …}}</c>: a probe sees which check failed.</summary>
+    private static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString().ToLowerInvariant(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status.ToString().ToLowerInvariant()),
+        }));
+    }
+}
