@@ -169,31 +169,44 @@ auth_secret() {
   export AUTH_SECRET="$secret"
 }
 
-container() { compose ps -q "$1" 2>/dev/null | head -n 1; }
-
-health() {
-  local id
-  id="$(container "$1")"
-  [[ -n "$id" ]] || { echo missing; return; }
-  docker inspect -f '{{if .State.Running}}{{if .State.Health}}{{.State.Health.Status}}{{else}}running{{end}}{{else}}{{.State.Status}}{{end}}' "$id"
+# "SERVICE ID" for each container of the project, from Docker's labels: one docker call instead
+# of one compose run per service.
+containers() {
+  docker ps -a --filter "label=com.docker.compose.project=$PROJECT" \
+    --format '{{.Label "com.docker.compose.service"}} {{.ID}}'
 }
+
+container() { containers | awk -v s="$1" '$1 == s { print $2; exit }'; }
+
+# "SERVICE STATE" for each container: its health, else running or its status (exited, ...).
+states() {
+  local ids
+  ids="$(containers | awk '{ print $2 }')"
+  [[ -n "$ids" ]] || return 0
+  # shellcheck disable=SC2086
+  docker inspect -f '{{index .Config.Labels "com.docker.compose.service"}} {{if .State.Running}}{{if .State.Health}}{{.State.Health.Status}}{{else}}running{{end}}{{else}}{{.State.Status}}{{end}}' $ids
+}
+
+health() { states | awk -v s="$1" '$1 == s { print $2; found = 1; exit } END { if (!found) print "missing" }'; }
 
 ready() { curl -fsS --max-time 3 "$URL/health/ready" >/dev/null 2>&1; }
 
 wait_healthy() {
   local deadline=$((SECONDS + UP_TIMEOUT)) pending service state
+  local now
   while :; do
     pending=()
+    now="$(states)"
     for service in "$@"; do
-      state="$(health "$service")"
-      [[ "$state" == healthy ]] || pending+=("$service:$state")
+      state="$(awk -v s="$service" '$1 == s { print $2; exit }' <<<"$now")"
+      [[ "$state" == healthy ]] || pending+=("$service:${state:-missing}")
     done
     [[ ${#pending[@]} -eq 0 ]] && return 0
     if ((SECONDS >= deadline)); then
       compose logs --tail 30 >&2 || true
       die "not healthy after ${UP_TIMEOUT}s: ${pending[*]}"
     fi
-    sleep 1
+    sleep 0.5
   done
 }
 
