@@ -283,7 +283,13 @@ cmd_start_all() {
   local started=$SECONDS
   ensure_docker
   [[ -n "$(container postgres)" ]] || die "project $PROJECT has no containers (run up first)"
-  compose start >&2
+  # Compose starts nothing after a dependency that turned unhealthy on the way; once it recovers,
+  # starting again starts the rest.
+  until compose start >&2; do
+    ((SECONDS - started < UP_TIMEOUT)) || die "services did not start within ${UP_TIMEOUT}s"
+    log "not every service started; starting the rest"
+    sleep 5
+  done
   wait_ready
   log "started again in $((SECONDS - started))s"
   echo "$URL"
