@@ -158,14 +158,17 @@ NGINX_IMAGE nginx:1.28-alpine rondevu-standin/nginx:1.22
 EOF
 }
 
+# AUTH_SECRET from the environment or .env; else the one generated for this project by `up`
+# (kept until `down`). Other commands create or recreate no container, so a placeholder serves
+# them when there is none.
 auth_secret() {
   local secret file="$STATE_DIR/$PROJECT.auth_secret"
   secret="$(setting AUTH_SECRET "")"
-  if [[ -z "$secret" ]]; then
+  if [[ -z "$secret" && "${1:-}" == generate && ! -s "$file" ]]; then
     mkdir -p "$STATE_DIR"
-    [[ -s "$file" ]] || (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$file")
-    secret="$(cat "$file")"
+    (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$file")
   fi
+  [[ -n "$secret" ]] || secret="$(cat "$file" 2>/dev/null || echo unused)"
   export AUTH_SECRET="$secret"
 }
 
@@ -228,6 +231,7 @@ cmd_up() {
   local started=$SECONDS
   ensure_docker
   command -v curl >/dev/null 2>&1 || apt_install curl
+  auth_secret generate
   choose_base_images
   log "building the app images"
   # One service per image; one build at a time on a small machine.
@@ -306,5 +310,5 @@ case "${1:-}" in
   restart-silo) cmd_restart_silo "${2:-}" ;;
   stop-all) cmd_stop_all ;;
   start-all) cmd_start_all ;;
-  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
