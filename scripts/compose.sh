@@ -50,6 +50,8 @@ PROJECT="$(setting COMPOSE_PROJECT_NAME rondevu)"
 export COMPOSE_PROJECT_NAME="$PROJECT"
 export RONDEVU_PORT="$(setting RONDEVU_PORT 3000)"
 export RONDEVU_BIND=127.0.0.1
+# Read before auth_secret exports AUTH_SECRET itself.
+CONFIGURED_AUTH_SECRET="$(setting AUTH_SECRET "")"
 URL="http://127.0.0.1:$RONDEVU_PORT"
 
 apt_install() {
@@ -162,8 +164,7 @@ EOF
 # (kept until `down`). Other commands create or recreate no container, so a placeholder serves
 # them when there is none.
 auth_secret() {
-  local secret file="$STATE_DIR/$PROJECT.auth_secret"
-  secret="$(setting AUTH_SECRET "")"
+  local secret="$CONFIGURED_AUTH_SECRET" file="$STATE_DIR/$PROJECT.auth_secret"
   if [[ -z "$secret" && "${1:-}" == generate && ! -s "$file" ]]; then
     mkdir -p "$STATE_DIR"
     (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$file")
