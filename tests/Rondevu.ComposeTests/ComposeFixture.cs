@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Xunit.Sdk;
 
 namespace Rondevu.ComposeTests;
@@ -26,7 +25,6 @@ public sealed class ComposeFixture : IAsyncLifetime
 
     private readonly IMessageSink _sink;
     private readonly string _workDir;
-    private readonly string _authSecret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 
     public ComposeFixture(IMessageSink sink)
     {
@@ -111,7 +109,7 @@ public sealed class ComposeFixture : IAsyncLifetime
             ["RONDEVU_PORT"] = BalancerPort.ToString(),
             ["RONDEVU_SUBNET"] = Subnet,
             ["GATEWAY_PORTS"] = string.Join(',', GatewayPorts),
-            ["AUTH_SECRET"] = _authSecret,
+            // No AUTH_SECRET: compose.sh generates one into STATE_DIR, as on a fresh clone without .env.
             ["STATE_DIR"] = _workDir,
             ["UP_TIMEOUT"] = "600",
             ["OFFER_DEFAULT_TTL"] = LongTtlMs.ToString(),
