@@ -1,7 +1,12 @@
 # Rondevu.Silo: an Orleans silo hosting the Rondevu grains. Also runs the schema migration
 # (`command: ["migrate"]`). Build from the repository root:
 #   docker build -f docker/silo.Dockerfile -t rondevu-silo .
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# The base images are build arguments, so a machine without access to their registry can
+# substitute local stand-ins (scripts/compose.sh does).
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0
+
+FROM ${SDK_IMAGE} AS build
 WORKDIR /src
 # Project files first, so the restore layer survives source edits.
 COPY global.json Directory.Build.props Directory.Packages.props ./
@@ -16,10 +21,11 @@ COPY Rondevu.ServiceDefaults/ Rondevu.ServiceDefaults/
 COPY Rondevu.Silo/ Rondevu.Silo/
 RUN dotnet publish Rondevu.Silo/Rondevu.Silo.csproj -c Release -o /app --no-restore
 
-FROM mcr.microsoft.com/dotnet/aspnet:10.0
+FROM ${RUNTIME_IMAGE}
 WORKDIR /app
 COPY --from=build /app ./
-COPY --chmod=755 docker/healthcheck.sh /usr/local/bin/healthcheck
+# Git keeps the script executable; no COPY --chmod, so the classic builder (docker-compose v1) works too.
+COPY docker/healthcheck.sh /usr/local/bin/healthcheck
 # Silo-to-silo, Orleans clients (the gateways), /health.
 EXPOSE 11111 30000 8080
 USER $APP_UID

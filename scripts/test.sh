@@ -34,9 +34,10 @@ if [ "$status" != 0 ]; then
   echo "0 passed, 1 failed (the build failed)"
   exit 1
 fi
-# One project at a time: the browser and cluster suites start real processes and time real
-# handshakes, and on two cores they should not compete with each other.
-for project in tests/Rondevu.Tests tests/Rondevu.BrowserTests tests/Rondevu.ClusterTests; do
+# One project at a time: the browser, cluster and compose suites start real processes and time real
+# handshakes, and on two cores they should not compete with each other. The compose suite installs
+# and starts Docker itself (scripts/compose.sh up).
+for project in tests/Rondevu.Tests tests/Rondevu.BrowserTests tests/Rondevu.ClusterTests tests/Rondevu.ComposeTests; do
   dotnet test "$project" -c Release --no-build -nologo 2>&1 | tee -a "$log" || status=$?
 done
 

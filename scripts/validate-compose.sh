@@ -49,8 +49,8 @@ if [[ "${SKIP_DCLINT:-0}" != 1 ]]; then
   "$DCLINT_DIR/node_modules/.bin/dclint" "$COMPOSE_FILE" || die "dclint found errors"
 fi
 
-for file in docker/silo.Dockerfile docker/gateway.Dockerfile docker/silo.Dockerfile.dockerignore \
-  docker/gateway.Dockerfile.dockerignore docker/nginx.conf docker/healthcheck.sh; do
+for file in docker/silo.Dockerfile docker/gateway.Dockerfile .dockerignore docker/nginx.conf docker/healthcheck.sh \
+  docker/compose.gateway-ports.yml; do
   [[ -f "$file" ]] || die "missing $file"
 done
 # Every file a Dockerfile COPYs from the build context must exist.

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Xunit.Sdk;
 
@@ -33,7 +31,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public ClusterFixture(IMessageSink sink)
     {
         _sink = sink;
-        Root = FindRoot();
+        Root = Script.RepositoryRoot();
         WorkDir = Path.Combine(Path.GetTempPath(), $"rondevu-ct-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         ClusterDir = Path.Combine(WorkDir, "cluster");
         BinDir = Path.Combine(WorkDir, "bin");
@@ -228,64 +226,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             ["RATE_LIMIT_WRITES"] = "0",
             ["RATE_LIMIT_PEER"] = "0",
         };
-        return await RunAsync(Path.Combine(Root, "scripts", "cluster.sh"), args, env, timeout);
-    }
-
-    public static async Task<ScriptResult> RunAsync(string file, IEnumerable<string> args, IDictionary<string, string>? env, TimeSpan timeout, string? workingDirectory = null)
-    {
-        var start = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(Path.GetDirectoryName(file))!,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        // Nothing of the test host's own deployment settings may reach the silos and gateways.
-        foreach (var key in start.Environment.Keys.ToArray())
-        {
-            if (key.StartsWith("Orleans__", StringComparison.OrdinalIgnoreCase) ||
-                key.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase) ||
-                key is "AUTH_SECRET" or "KEEP_DATA" or "CONFIGURATION")
-            {
-                start.Environment.Remove(key);
-            }
-        }
-        foreach (var (key, value) in env ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
-        var output = new StringBuilder();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        var clock = Stopwatch.StartNew();
-        process.Start();
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var deadline = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            lock (output) output.AppendLine($"(killed after {timeout.TotalSeconds:F0} s)");
-            return new ScriptResult(-1, output.ToString(), clock.Elapsed);
-        }
-        process.WaitForExit(); // flushes the asynchronous output readers
-        lock (output)
-        {
-            return new ScriptResult(process.ExitCode, output.ToString(), clock.Elapsed);
-        }
+        return await Script.RunAsync(Path.Combine(Root, "scripts", "cluster.sh"), args, env, timeout);
     }
 
     public string LogTails(int lines = 25)
@@ -330,7 +271,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             {
                 var first = random.Next(12_000, 32_000 - count);
                 var ports = Enumerable.Range(first, count).ToArray();
-                if (ports.All(p => !taken.Contains(p) && IsFree(p)))
+                if (ports.All(p => !taken.Contains(p) && Ports.IsFree(p)))
                 {
                     taken.UnionWith(ports);
                     return first;
@@ -344,33 +285,4 @@ public sealed class ClusterFixture : IAsyncLifetime
         SiloHttpPortBase = Block(Silos + 1);
         GatewayPorts = [Block(1), Block(1)];
     }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            listener.Stop();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Rondevu.sln")) && File.Exists(Path.Combine(dir.FullName, "scripts", "cluster.sh")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("repository root (Rondevu.sln) not found above " + AppContext.BaseDirectory);
-    }
 }
-
-public sealed record ScriptResult(int ExitCode, string Output, TimeSpan Elapsed);

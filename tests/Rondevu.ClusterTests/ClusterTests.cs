@@ -33,7 +33,4 @@ public sealed partial class ClusterTests(ClusterFixture cluster, ITestOutputHelp
         output.WriteLine(line);
         cluster.Log(line);
     }
-
-    private static string Candidate(string tag, int n) =>
-        $$"""{"candidate":"candidate:{{n}} 1 udp 2122260223 10.0.{{n % 250}}.1 {{5000 + n}} typ host","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"{{tag}}","v":1.0}""";
 }

@@ -38,7 +38,7 @@ public sealed partial class ClusterTests
             Assert.Empty(after.Json["offers"]!.AsArray());
         }
 
-        string[] fromAnswerer = [Candidate("ans", 1), Candidate("ans", 2)];
+        string[] fromAnswerer = [Ice.Candidate("ans", 1), Ice.Candidate("ans", 2)];
         var posted = await G2.PostCandidatesAsync(answerer, offerId, fromAnswerer);
         Assert.True(posted.Ok, $"answerer's candidates on gateway 2: {posted}");
 
@@ -60,7 +60,7 @@ public sealed partial class ClusterTests
         });
 
         // And the other way round.
-        string[] fromOfferer = [Candidate("off", 7)];
+        string[] fromOfferer = [Ice.Candidate("off", 7)];
         Assert.True((await G1.PostCandidatesAsync(offerer, offerId, fromOfferer)).Ok);
         var answererView = await G2.GetAsync($"/offers/{offerId}/ice-candidates", answerer);
         Assert.True(answererView.Ok, answererView.ToString());

@@ -2,14 +2,6 @@ namespace Rondevu.ClusterTests;
 
 public sealed partial class ClusterTests
 {
-    private static readonly Dictionary<string, string[]> ByIdentity = new()
-    {
-        ["offers"] = ["id"],
-        ["answers"] = ["offerId"],
-        ["iceCandidates"] = ["offerId", "role", "createdAt"],
-        ["topics"] = [],
-    };
-
     /// <summary>
     /// Everything lives in PostgreSQL: offers, answers and candidates survive stopping every silo and
     /// every gateway and starting them again — same ids, same bodies on every read route (compared as
@@ -20,25 +12,9 @@ public sealed partial class ClusterTests
     public async Task Offers_answers_and_candidates_survive_restart_of_every_silo_and_gateway()
     {
         var db = Db;
-        var alice = await G1.RegisterAsync();
-        var bob = await G2.RegisterAsync();
-        var carol = await G2.RegisterAsync();
-        string roomTopic = $"durable-{_run}-room", otherTopic = $"durable-{_run}-other";
-
-        // o1: answered by bob, candidates both ways. o2: unanswered, with secret and info. o3 (bob's): answered by carol.
-        var o1 = await G1.CreateOfferOkAsync(alice, "sdp-o1", [roomTopic, otherTopic]);
-        var o2 = await G1.CreateOfferOkAsync(alice, "sdp-o2", [roomTopic], secret: "s3cret", info: "second");
-        var o3 = await G2.CreateOfferOkAsync(bob, "sdp-o3", [otherTopic]);
-        Assert.True((await G2.AnswerAsync(bob, o1, "answer-o1")).Ok);
-        Assert.True((await G1.AnswerAsync(carol, o3, "answer-o3")).Ok);
-        Assert.True((await G2.PostCandidatesAsync(bob, o1, Candidate("bob", 1), Candidate("bob", 2))).Ok);
-        Assert.True((await G1.PostCandidatesAsync(alice, o1, Candidate("alice", 1))).Ok);
-        Assert.True((await G1.PostCandidatesAsync(alice, o1, Candidate("alice", 2))).Ok);
-        Assert.True((await G2.PostCandidatesAsync(carol, o3, Candidate("carol", 1))).Ok);
-
-        var before = await DurableSnapshotAsync(alice, bob, carol, o1, o3, roomTopic, otherTopic);
-        Assert.Contains(o2, before["GET /offers/by-topic/room"]);
-        Assert.Contains("bob", before["GET /offers/o1/ice-candidates (alice)"]);
+        var state = await DurableState.CreateAsync(G1, G2, $"durable-{_run}");
+        var (alice, carol, o1, o2) = (state.Alice, state.Carol, state.O1, state.O2);
+        var before = await state.SnapshotAsync();
 
         // An offer meant to expire while the cluster is down; its owner's sweep reminder, now due at its
         // expiry, must survive the outage.
@@ -60,12 +36,7 @@ public sealed partial class ClusterTests
 
         // Reads right after the restart may meet activations still loading: retry 5xx only, briefly.
         // Every difference is collected, so that one failure doesn't hide the others.
-        var problems = new List<string>();
-        var after = await DurableSnapshotAsync(alice, bob, carol, o1, o3, roomTopic, otherTopic, retry: true);
-        foreach (var (route, json) in before)
-        {
-            if (json != after[route]) problems.Add($"{route} changed across the restart\n  before: {json}\n  after:  {after[route]}");
-        }
+        var problems = DurableState.Changes(before, await state.SnapshotAsync(retry: true));
 
         // The restarted cluster keeps working on the recovered state: o2 can still be answered (secret checked), once.
         var dave = await G2.RegisterAsync();
@@ -102,40 +73,5 @@ public sealed partial class ClusterTests
         if (left.Count > 0) problems.Add($"expired offer still has: {string.Join(", ", left)}, {(NowMs - o4ExpiresAt) / 1000.0:F0} s after expiresAt");
 
         Assert.True(problems.Count == 0, string.Join("\n", problems));
-    }
-
-    /// <summary>Every read route's JSON, canonical (arrays in a fixed order, the poll cursor left out).</summary>
-    private async Task<Dictionary<string, string>> DurableSnapshotAsync(
-        Peer alice, Peer bob, Peer carol, string o1, string o3, string roomTopic, string otherTopic, bool retry = false)
-    {
-        var reads = new (string Name, Gateway Gateway, string Path, Peer? Peer)[]
-        {
-            ("GET /offers/mine (alice)", G1, "/offers/mine", alice),
-            ("GET /offers/mine (bob)", G2, "/offers/mine", bob),
-            ("GET /peers/alice/offers", G2, $"/peers/{alice.Id}/offers", null),
-            ("GET /peers/bob/offers", G1, $"/peers/{bob.Id}/offers", null),
-            ("GET /offers/answers (alice)", G2, "/offers/answers", alice),
-            ("GET /offers/answers (bob)", G1, "/offers/answers", bob),
-            ("GET /offers/o1/ice-candidates (alice)", G1, $"/offers/{o1}/ice-candidates", alice),
-            ("GET /offers/o1/ice-candidates (bob)", G2, $"/offers/{o1}/ice-candidates?since=0", bob),
-            ("GET /offers/o3/ice-candidates (bob)", G1, $"/offers/{o3}/ice-candidates", bob),
-            ("GET /offers/o3/ice-candidates (carol)", G2, $"/offers/{o3}/ice-candidates", carol),
-            ("GET /offers/by-topic/room", G2, $"/offers/by-topic/{roomTopic}", null),
-            ("GET /offers/by-topic/other", G1, $"/offers/by-topic/{otherTopic}", null),
-            ("GET /topics", G1, $"/topics?startsWith=durable-{_run}", null),
-            ("GET /poll (alice)", G2, "/poll?since=0", alice),
-            ("GET /poll (bob)", G1, "/poll?since=0", bob),
-            ("GET /poll (carol)", G2, "/poll?since=0", carol),
-        };
-        var snapshot = new Dictionary<string, string>();
-        foreach (var (name, gateway, path, peer) in reads)
-        {
-            var reply = retry
-                ? await Eventually.ReadAsync(() => gateway.GetAsync(path, peer), TimeSpan.FromSeconds(30))
-                : await gateway.GetAsync(path, peer);
-            Assert.True(reply.Ok, $"{name}: {reply}");
-            snapshot[name] = Json.Canonical(reply.Body, ByIdentity, "timestamp");
-        }
-        return snapshot;
     }
 }

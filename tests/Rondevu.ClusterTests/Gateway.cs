@@ -167,6 +167,13 @@ public static class Json
     }
 }
 
+public static class Ice
+{
+    /// <summary>A browser-like candidate, distinct per tag and number; sent as raw JSON.</summary>
+    public static string Candidate(string tag, int n) =>
+        $$"""{"candidate":"candidate:{{n}} 1 udp 2122260223 10.0.{{n % 250}}.1 {{5000 + n}} typ host","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"{{tag}}","v":1.0}""";
+}
+
 public static class Eventually
 {
     /// <summary>Polls <paramref name="check"/> until it returns null (success) or the deadline passes;

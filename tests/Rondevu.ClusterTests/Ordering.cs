@@ -13,7 +13,7 @@ public sealed class OrderAttribute(int order) : Attribute
 public sealed class ByOrder : ITestCaseOrderer
 {
     public const string TypeName = "Rondevu.ClusterTests.ByOrder";
-    public const string AssemblyName = "Rondevu.ClusterTests";
+    public const string AssemblyName = TestAssembly.Name;
 
     public IEnumerable<TTestCase> OrderTestCases<TTestCase>(IEnumerable<TTestCase> testCases) where TTestCase : ITestCase =>
         testCases.OrderBy(test => test.TestMethod.Method

@@ -59,7 +59,7 @@ public sealed partial class ClusterTests
     {
         var (offerer, answerer, offerId) = await OfferAsync(G2, "ice-wait");
         Assert.True((await G2.AnswerAsync(answerer, offerId, "sdp")).Ok);
-        var candidate = Candidate("push", 3);
+        var candidate = Ice.Candidate("push", 3);
         var released = await HoldThenWriteAsync(
             "GET /offers/{id}/ice-candidates?wait on gateway 1",
             () => G1.GetAsync($"/offers/{offerId}/ice-candidates?since=0&wait={WaitSeconds}", offerer),
@@ -72,7 +72,7 @@ public sealed partial class ClusterTests
     {
         var (offerer, answerer, offerId) = await OfferAsync(G2, "poll-ice");
         Assert.True((await G1.AnswerAsync(answerer, offerId, "sdp")).Ok);
-        var candidate = Candidate("poll", 4);
+        var candidate = Ice.Candidate("poll", 4);
         var released = await HoldThenWriteAsync(
             "GET /poll (answerer) on gateway 1",
             () => G1.GetAsync($"/poll?since=0&wait={WaitSeconds}", answerer),

@@ -44,7 +44,7 @@ public sealed partial class ClusterTests
 
         var pg = Path.Combine(cluster.Root, "scripts", "pg.sh");
         var pgDir = Path.Combine(cluster.ClusterDir, "pg");
-        var stop = await ClusterFixture.RunAsync(pg, ["stop", pgDir], null, TimeSpan.FromSeconds(60));
+        var stop = await Script.RunAsync(pg, ["stop", pgDir], null, TimeSpan.FromSeconds(60));
         Assert.True(stop.ExitCode == 0, $"pg.sh stop: {stop.Output}");
         try
         {
@@ -55,7 +55,7 @@ public sealed partial class ClusterTests
         }
         finally
         {
-            var start = await ClusterFixture.RunAsync(pg, ["start", pgDir, cluster.PgPort.ToString()], null, TimeSpan.FromSeconds(60));
+            var start = await Script.RunAsync(pg, ["start", pgDir, cluster.PgPort.ToString()], null, TimeSpan.FromSeconds(60));
             Assert.True(start.ExitCode == 0, $"pg.sh start: {start.Output}");
         }
 

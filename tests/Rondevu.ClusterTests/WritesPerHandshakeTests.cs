@@ -68,10 +68,10 @@ public sealed partial class ClusterTests
         Assert.True(answer.Ok, $"answer: {answer}");
 
         var posts = await Task.WhenAll(
-            answererSide.PostCandidatesAsync(answerer, offerId, Candidate("a", 1)),
-            answererSide.PostCandidatesAsync(answerer, offerId, Candidate("a", 2)),
-            offererSide.PostCandidatesAsync(offerer, offerId, Candidate("o", 1)),
-            offererSide.PostCandidatesAsync(offerer, offerId, Candidate("o", 2)));
+            answererSide.PostCandidatesAsync(answerer, offerId, Ice.Candidate("a", 1)),
+            answererSide.PostCandidatesAsync(answerer, offerId, Ice.Candidate("a", 2)),
+            offererSide.PostCandidatesAsync(offerer, offerId, Ice.Candidate("o", 1)),
+            offererSide.PostCandidatesAsync(offerer, offerId, Ice.Candidate("o", 2)));
         Assert.All(posts, p => Assert.True(p.Ok, $"candidates: {p}"));
 
         var answers = await offererSide.GetAsync("/offers/answers", offerer);
