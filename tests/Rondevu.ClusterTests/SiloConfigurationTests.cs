@@ -42,6 +42,6 @@ public sealed partial class ClusterTests
     private Task<ScriptResult> RunSiloAsync(string[] args, Dictionary<string, string> env)
     {
         var dll = Path.Combine(cluster.BinDir, "Rondevu.Silo", "Rondevu.Silo.dll");
-        return ClusterFixture.RunAsync("dotnet", [dll, .. args], env, TimeSpan.FromSeconds(60), Path.GetDirectoryName(dll));
+        return Script.RunAsync("dotnet", [dll, .. args], env, TimeSpan.FromSeconds(60), Path.GetDirectoryName(dll));
     }
 }
