@@ -51,7 +51,9 @@ public sealed class PeerGrain : Grain, IPeerGrain, IPeerInbox
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var (id, state) in await _catalog.OwnedByAsync(PeerId))
+        var owned = _catalog.OwnedByAsync(PeerId);
+        var answered = _catalog.AnsweredByAsync(PeerId);
+        foreach (var (id, state) in await owned)
         {
             _offers[id] = state.ToView(id);
             if (state.AnswererPeerId is not null)
@@ -60,7 +62,7 @@ public sealed class PeerGrain : Grain, IPeerGrain, IPeerInbox
                 _mailbox.AddCandidates(id, state.AnswererCandidates);
             }
         }
-        foreach (var (id, state) in await _catalog.AnsweredByAsync(PeerId))
+        foreach (var (id, state) in await answered)
         {
             _answered[id] = state.ExpiresAt;
             _mailbox.AddCandidates(id, state.OffererCandidates);

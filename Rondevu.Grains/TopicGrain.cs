@@ -75,8 +75,13 @@ public sealed class TopicGrain : Grain, ITopicGrain
     {
         if (_offers.TryGetValue(offerId, out var entry))
         {
-            Unindex(entry);
-            Index(entry with { LastSeen = lastSeen });
+            // Only the order changes: the peer counts and the active-topics gauge stay as they are.
+            var touched = entry with { LastSeen = lastSeen };
+            _offers[offerId] = touched;
+            _byLastSeen.Remove(entry);
+            _byLastSeen.Add(touched);
+            _byExpiry.Remove(entry);
+            _byExpiry.Add(touched);
         }
         return Task.CompletedTask;
     }

@@ -102,7 +102,7 @@ public sealed class ComposeTests(ComposeFixture compose, ITestOutputHelper outpu
 
         var quiet = Lb.GetAsync($"/offers/answers?since={since}&wait=30", idle);
         var released = Lb.GetAsync($"/offers/answers?since={since}&wait=30", alice);
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await GatewaysHoldingAsync(2);
         await OkAsync(G2.AnswerAsync(bob, offerId, "poll-answer"));
 
         var news = await released;
@@ -258,6 +258,24 @@ public sealed class ComposeTests(ComposeFixture compose, ITestOutputHelper outpu
             Assert.True(left.Length == 0, $"{kind}s of project {compose.Project} left after down: {string.Join(", ", left)}");
         }
         Assert.Equal(0, (await Lb.GetAsync("/health")).Status);
+    }
+
+    /// <summary>Returns once the gateways together hold <paramref name="count"/> GET requests (ASP.NET's
+    /// http_server_active_requests; each scrape counts itself), so the news is written after the polls arrived.</summary>
+    private async Task GatewaysHoldingAsync(int count)
+    {
+        await Eventually.HoldsAsync($"{count} polls held by the gateways", TimeSpan.FromSeconds(20), async () =>
+        {
+            var held = 0;
+            foreach (var gateway in new[] { G1, G2 })
+            {
+                var metrics = await OkAsync(gateway.GetAsync("/metrics"));
+                var line = metrics.Body.Split('\n').FirstOrDefault(l =>
+                    l.StartsWith("http_server_active_requests{", StringComparison.Ordinal) && l.Contains("http_request_method=\"GET\"", StringComparison.Ordinal));
+                held += line is null ? 0 : int.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture) - 1;
+            }
+            return held >= count ? null : $"{held} held";
+        }, TimeSpan.FromMilliseconds(100));
     }
 
     private static async Task<Reply> OkAsync(Task<Reply> request)
