@@ -16,6 +16,7 @@ namespace Rondevu.Grains;
 /// a change to interleave with.
 /// </remarks>
 [Reentrant]
+[OwnerPlacement]
 public sealed class PeerGrain : Grain, IPeerGrain, IPeerInbox
 {
     private readonly IOfferCatalog _catalog;
@@ -80,7 +81,7 @@ public sealed class PeerGrain : Grain, IPeerGrain, IPeerInbox
             return new PublishResult(true, []);
         }
 
-        var ids = drafts.Select(_ => Ids.New()).ToArray();
+        var ids = drafts.Select(_ => Ids.NewOffer(PeerId)).ToArray();
         var reservation = new Reservation(drafts.Length);
         _reserved += drafts.Length;
         try

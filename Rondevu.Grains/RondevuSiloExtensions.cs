@@ -19,6 +19,7 @@ public static class RondevuSiloExtensions
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<RondevuMetrics>();
+        silo.Services.AddPlacementDirector<OwnerPlacement, OwnerPlacementDirector>();
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IOfferSweeperGrain>(0).StartAsync());
         return silo;
     }
