@@ -19,7 +19,8 @@ public static class RondevuSiloExtensions
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<RondevuMetrics>();
-        silo.Services.AddPlacementDirector<OwnerPlacement, OwnerPlacementDirector>();
+        silo.Services.AddPlacementDirector<OwnerPlacement, ShardPlacementDirector>();
+        silo.Services.AddPlacementDirector<TopicShardPlacement, ShardPlacementDirector>();
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IOfferSweeperGrain>(0).StartAsync());
         return silo;
     }

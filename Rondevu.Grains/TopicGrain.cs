@@ -10,6 +10,7 @@ namespace Rondevu.Grains;
 /// each method changes memory synchronously before its first await and discovery never awaits.
 /// </remarks>
 [Reentrant]
+[TopicShardPlacement]
 public sealed class TopicGrain : Grain, ITopicGrain
 {
     private static readonly Comparer<TopicEntry> NewestFirst = Comparer<TopicEntry>.Create((a, b) =>

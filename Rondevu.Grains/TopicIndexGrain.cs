@@ -10,6 +10,7 @@ namespace Rondevu.Grains;
 /// report changes memory synchronously and never awaits.
 /// </remarks>
 [Reentrant]
+[TopicShardPlacement]
 public sealed class TopicIndexGrain(IOfferCatalog catalog, TimeProvider clock, ILogger<TopicIndexGrain> logger) : Grain, ITopicIndexGrain
 {
     private static readonly Comparer<TopicCount> MostPeersFirst = Comparer<TopicCount>.Create((a, b) =>
