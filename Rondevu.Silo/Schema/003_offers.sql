@@ -19,9 +19,13 @@ CREATE TABLE IF NOT EXISTS rondevu_offer
     format      smallint NOT NULL,
     payload     bytea    NOT NULL,
     CONSTRAINT pk_rondevu_offer PRIMARY KEY (service_id, offer_id)
-)
--- Room on each page for candidate posts to update in place (HOT: no index is touched).
-WITH (fillfactor = 70);
+);
+
+-- fillfactor: room on each page for candidate posts to update in place (HOT: no index is touched).
+-- toast_tuple_target: a row with two 1.5 KB SDPs and its candidates is 3-5 KB; PostgreSQL's default
+-- (2 KB) would compress the payload and move it to the TOAST table on every write, costing CPU and
+-- several TOAST rows per write. Rows now stay whole and uncompressed up to a page.
+ALTER TABLE rondevu_offer SET (fillfactor = 70, toast_tuple_target = 8160);
 
 CREATE INDEX IF NOT EXISTS ix_rondevu_offer_peer ON rondevu_offer (service_id, peer_id);
 CREATE INDEX IF NOT EXISTS ix_rondevu_offer_answerer ON rondevu_offer (service_id, answerer_id) WHERE answerer_id IS NOT NULL;
