@@ -23,14 +23,13 @@ public sealed class Api : IDisposable
     private readonly HttpClient _http;
     private readonly Recorder _recorder;
 
-    public Api(Recorder recorder, int maxConnections = int.MaxValue)
+    public Api(Recorder recorder)
     {
         _recorder = recorder;
         var handler = new SocketsHttpHandler
         {
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-            MaxConnectionsPerServer = maxConnections,
             UseCookies = false,
             UseProxy = false,
             AutomaticDecompression = DecompressionMethods.None,
@@ -145,79 +144,15 @@ public static class Payloads
         return sb.ToString();
     }
 
-    public static byte[] CreateOffers(IEnumerable<(string Sdp, string[] Topics)> offers, long ttl)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
-        {
-            w.WriteStartObject();
-            w.WriteStartArray("offers");
-            foreach (var (sdp, topics) in offers)
-            {
-                w.WriteStartObject();
-                w.WriteString("sdp", sdp);
-                w.WriteStartArray("topics");
-                foreach (var t in topics) w.WriteStringValue(t);
-                w.WriteEndArray();
-                w.WriteNumber("ttl", ttl);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return ms.ToArray();
-    }
+    public static byte[] CreateOffers(IEnumerable<(string Sdp, string[] Topics)> offers, long ttl) =>
+        JsonSerializer.SerializeToUtf8Bytes(new { offers = offers.Select(o => new { sdp = o.Sdp, topics = o.Topics, ttl }) });
 
-    public static byte[] Answer(string sdp) => JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["sdp"] = sdp });
+    public static byte[] Answer(string sdp) => JsonSerializer.SerializeToUtf8Bytes(new { sdp });
 
     /// <summary>One candidate per request, the shape the 0.7 client sends.</summary>
     public static byte[] IceCandidate(int n, string ufrag)
     {
         var candidate = $"candidate:{842163049 + n} 1 udp {1677729535 - n} 192.0.2.{10 + n} {50000 + n} typ srflx raddr 0.0.0.0 rport 0 generation 0 ufrag {ufrag} network-cost 999";
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
-        {
-            w.WriteStartObject();
-            w.WriteStartArray("candidates");
-            w.WriteStartObject();
-            w.WriteString("candidate", candidate);
-            w.WriteString("sdpMid", "0");
-            w.WriteNumber("sdpMLineIndex", 0);
-            w.WriteString("usernameFragment", ufrag);
-            w.WriteEndObject();
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return ms.ToArray();
-    }
-}
-
-/// <summary>The client's Bloom filter (API.md): k = 3, FNV-1a variant over UTF-16 code units, bit 0 least significant.</summary>
-public sealed class Bloom(int bytes)
-{
-    private readonly byte[] _bits = new byte[bytes];
-
-    public void Add(string value)
-    {
-        foreach (var index in Indexes(value)) _bits[index / 8] |= (byte)(1 << (int)(index % 8));
-    }
-
-    public bool Test(string value) => Indexes(value).All(index => (_bits[index / 8] & (1 << (int)(index % 8))) != 0);
-
-    public string ToBase64() => Convert.ToBase64String(_bits);
-
-    private IEnumerable<uint> Indexes(string value)
-    {
-        uint bits = (uint)(_bits.Length * 8);
-        for (uint seed = 0; seed < 3; seed++)
-        {
-            uint h = 2166136261u ^ seed;
-            foreach (char c in value)
-            {
-                h ^= c;
-                h = unchecked(h + (h << 1) + (h << 4) + (h << 7) + (h << 8) + (h << 24));
-            }
-            yield return h % bits;
-        }
+        return JsonSerializer.SerializeToUtf8Bytes(new { candidates = new[] { new { candidate, sdpMid = "0", sdpMLineIndex = 0, usernameFragment = ufrag } } });
     }
 }

@@ -16,14 +16,14 @@ public static class Fill
         public double OffersPerSec => Seconds > 0 ? Created / Seconds : 0;
     }
 
-    public static async Task<Result> RunAsync(Options o, string topic, int k, int sdpChars, bool quiet = false, int topicCount = 1)
+    public static async Task<Result> RunAsync(Options o, string topic, int k, bool quiet = false, int topicCount = 1)
     {
         var recorder = new Recorder();
         using var api = new Api(recorder);
         int peerCount = Math.Min(MaxPeers, k);
         var peers = await api.RegisterPoolAsync(peerCount, i => o.Urls[i % o.Urls.Count], 32);
         var quota = Enumerable.Range(0, peerCount).Select(i => k / peerCount + (i < k % peerCount ? 1 : 0)).ToArray();
-        var sdps = Enumerable.Range(0, peerCount).Select(_ => Payloads.Sdp(sdpChars, "offer")).ToArray();
+        var sdps = Enumerable.Range(0, peerCount).Select(_ => Payloads.Sdp(o.SdpSize, "offer")).ToArray();
         // One topic, or topicCount topics "{topic}/{n}" taking the batches in turn.
         var topics = topicCount <= 1 ? new[] { new[] { topic } } : Enumerable.Range(0, topicCount).Select(n => new[] { $"{topic}/{n}" }).ToArray();
         var batches = new List<(int Peer, int Count)>();
@@ -77,6 +77,6 @@ public static class Fill
         {
             Console.WriteLine($"  fill stopped after --fill-timeout {o.FillTimeout}s with {created} of {k} offers");
         }
-        return new Result(peers, quota, created, failedBatches, seconds, sdpChars, route, timedOut);
+        return new Result(peers, quota, created, failedBatches, seconds, o.SdpSize, route, timedOut);
     }
 }

@@ -9,14 +9,13 @@ public static class MemoryMode
 {
     public static async Task<Dictionary<string, object?>> RunAsync(Options o)
     {
-        if (o.Pids.Count == 0) throw new UsageException("memory needs --pid (the server's process id)");
         string run = Payloads.RandomHex(4);
-        int sdpChars = o.SdpSizeSet ? o.SdpSize : 64;
+        int sdpChars = o.SdpSize;
         await using var monitor = new ProcMonitor(o.Pids);
         Console.WriteLine($"memory: K={o.Offers} offers, SDP {sdpChars} chars, settle {o.Settle}s, pid {string.Join(",", o.Pids)}");
 
         // Warm up every code path the fill uses (JIT, pools, the first grain activations of each type).
-        var warm = await Fill.RunAsync(o, $"bench/{run}/memory-warmup", Math.Min(2000, o.Offers), sdpChars, quiet: true);
+        var warm = await Fill.RunAsync(o, $"bench/{run}/memory-warmup", Math.Min(2000, o.Offers), quiet: true);
         Console.WriteLine($"  warm-up: {warm.Created} offers in another topic (they stay; counted in the 'before' sample)");
         if (o.BeforeCommand is { } command)
         {
@@ -31,7 +30,7 @@ public static class MemoryMode
 
         int topics = o.Topics > 0 ? o.Topics : Math.Max(1, o.Offers / 1000);
         Console.WriteLine($"  filling {o.Offers} offers into {topics} topic(s)");
-        var fill = await Fill.RunAsync(o, $"bench/{run}/memory", o.Offers, sdpChars, topicCount: topics);
+        var fill = await Fill.RunAsync(o, $"bench/{run}/memory", o.Offers, topicCount: topics);
         long cpuAfterFill = monitor.CpuTicks();
         long rssRightAfter = monitor.RssKb();
         long after = await SettledRss(monitor, o.Settle);
