@@ -31,28 +31,22 @@ cd "$ROOT"
 QUICK="${QUICK:-0}"
 OUT="${OUT:-$ROOT/docs/BENCHMARKS.md}"
 WORK="${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/rondevu-bench.XXXXXX")}"
-if [[ "$QUICK" == 1 ]]; then
-  DURATION="${DURATION:-4}"; WARMUP="${WARMUP:-1}"; PAIRS="${PAIRS:-16}"; HANDSHAKE_RUNS="${HANDSHAKE_RUNS:-1}"
-  HAMMER_CONCURRENCY="${HAMMER_CONCURRENCY:-32}"; HAMMER_DURATION="${HAMMER_DURATION:-3}"
-  DISCOVERY_OFFERS="${DISCOVERY_OFFERS:-100 2000}"; DISCOVERY_DURATION="${DISCOVERY_DURATION:-3}"
-  MEMORY_OFFERS="${MEMORY_OFFERS:-5000}"; SETTLE="${SETTLE:-3}"; IDLE_WAIT="${IDLE_WAIT:-0}"
-  LOAD_WAIT="${LOAD_WAIT:-0}"
-fi
-DURATION="${DURATION:-20}"
-WARMUP="${WARMUP:-15}"
+quick() { [[ "$QUICK" == 1 ]] && echo "$2" || echo "$1"; } # quick FULL QUICK: the default for the full set, or for QUICK=1
+DURATION="${DURATION:-$(quick 20 4)}"
+WARMUP="${WARMUP:-$(quick 15 1)}"
 PAIRS="${PAIRS:-16}"
-HANDSHAKE_RUNS="${HANDSHAKE_RUNS:-3}"
-HAMMER_CONCURRENCY="${HAMMER_CONCURRENCY:-16 32 64}"
-HAMMER_DURATION="${HAMMER_DURATION:-10}"
-DISCOVERY_OFFERS="${DISCOVERY_OFFERS:-100 100000}"
-DISCOVERY_DURATION="${DISCOVERY_DURATION:-10}"
-MEMORY_OFFERS="${MEMORY_OFFERS:-100000}"
-SETTLE="${SETTLE:-10}"
-IDLE_WAIT="${IDLE_WAIT:-200}"
+HANDSHAKE_RUNS="${HANDSHAKE_RUNS:-$(quick 3 1)}"
+HAMMER_CONCURRENCY="${HAMMER_CONCURRENCY:-$(quick "16 32 64" 32)}"
+HAMMER_DURATION="${HAMMER_DURATION:-$(quick 10 3)}"
+DISCOVERY_OFFERS="${DISCOVERY_OFFERS:-$(quick "100 100000" "100 2000")}"
+DISCOVERY_DURATION="${DISCOVERY_DURATION:-$(quick 10 3)}"
+MEMORY_OFFERS="${MEMORY_OFFERS:-$(quick 100000 5000)}"
+SETTLE="${SETTLE:-$(quick 10 3)}"
+IDLE_WAIT="${IDLE_WAIT:-$(quick 200 0)}"
 FILL_TIMEOUT="${FILL_TIMEOUT:-900}"
 CLUSTER="${CLUSTER:-auto}"
 LOAD_MAX="${LOAD_MAX:-1.0}"
-LOAD_WAIT="${LOAD_WAIT:-900}"
+LOAD_WAIT="${LOAD_WAIT:-$(quick 900 0)}"
 PROFILE="${PROFILE:-auto}"
 DOTNET="${DOTNET:-dotnet}"
 
@@ -60,10 +54,7 @@ export PATH="$PATH:$HOME/.dotnet/tools" # dotnet-gcdump / dotnet-trace, when ins
 mkdir -p "$WORK"
 chmod 755 "$WORK" # PostgreSQL of the cluster runs as another user and must reach CLUSTER_DIR below
 RESULTS="$WORK/results.jsonl"
-: >"$RESULTS"
-: >"$WORK/commands.txt"
-: >"$WORK/loads.txt"
-: >"$WORK/meta.txt"
+for file in "$RESULTS" "$WORK/commands.txt" "$WORK/loads.txt" "$WORK/meta.txt"; do : >"$file"; done
 
 log() { echo "bench.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -105,16 +96,14 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 
 note_load() { echo "$1 $(cut -d' ' -f1-3 /proc/loadavg)" >>"$WORK/loads.txt"; }
 
-wait_for_quiet() {
-  local start=$SECONDS l
-  while :; do
-    l="$(load1)"
-    if awk -v l="$l" -v m="$LOAD_MAX" 'BEGIN { exit !(l <= m) }'; then break; fi
+wait_for_quiet() { # until the 1-min load is at most LOAD_MAX, polling every 30 s for LOAD_WAIT s at most
+  local start=$SECONDS
+  until awk -v l="$(load1)" -v m="$LOAD_MAX" 'BEGIN { exit !(l <= m) }'; do
     if ((SECONDS - start >= LOAD_WAIT)); then
-      log "1-min load still $l after $((SECONDS - start))s; going on (noted in the report)"
+      log "1-min load still $(load1) after $((SECONDS - start))s; going on (noted in the report)"
       break
     fi
-    log "1-min load $l > $LOAD_MAX: waiting (${LOAD_WAIT}s at most)"
+    log "1-min load $(load1) > $LOAD_MAX: waiting (${LOAD_WAIT}s at most)"
     sleep 30
   done
   meta load_waited_s "$((SECONDS - start))"
@@ -306,11 +295,7 @@ if [[ -n "$missed" && "$PROFILE" != 0 ]]; then
 fi
 
 # ---- cluster ------------------------------------------------------------------------------------
-psql_tables() {
-  psql -h 127.0.0.1 -p "$1" -U postgres -d rondevu -tAc \
-    "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables ORDER BY relname"
-}
-
+psql_tables() { psql -h 127.0.0.1 -p "$1" -U postgres -d rondevu -tAc "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables ORDER BY relname"; }
 psql_stats() {
   psql -h 127.0.0.1 -p "$1" -U postgres -d rondevu -tAc \
     "SELECT sum(xact_commit), sum(tup_inserted+tup_updated+tup_deleted) FROM pg_stat_database WHERE datname='rondevu'"

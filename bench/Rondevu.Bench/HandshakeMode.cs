@@ -70,16 +70,17 @@ public static class HandshakeMode
                 var outcome = await Handshake(api, o, pair);
                 double end = recorder.NowS;
                 if (outcome.Ok) Interlocked.Increment(ref completedTotal);
-                if (outcome.Ok && recorder.InWindow(end))
+                if (!recorder.InWindow(end)) continue;
+                if (outcome.Ok)
                 {
                     handshakeMs.Add((end - start) * 1000);
                     requestsPerHandshake.Add(outcome.Requests);
                     if (outcome.TimeToAnsweredMs is { } t) timeToAnsweredMs.Add(t);
                     if (outcome.CreateToAnsweredMs is { } c) createToAnsweredMs.Add(c);
                 }
-                else if (!outcome.Ok)
+                else
                 {
-                    if (recorder.InWindow(end)) Interlocked.Increment(ref failed);
+                    Interlocked.Increment(ref failed);
                     recorder.Failure(outcome.Failure!);
                     // Don't spin on a failing server: failures are counted, not multiplied.
                     await Task.Delay(50);

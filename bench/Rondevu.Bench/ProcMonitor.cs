@@ -67,9 +67,9 @@ public sealed class ProcMonitor : IAsyncDisposable
             on ? Math.Round(Math.Max(0, machine - server - client), 1) : null, Environment.ProcessorCount);
     }
 
-    public long RssKb() => _pids.Sum(p => StatusFieldKb(p, "VmRSS:"));
-    public long HwmKb() => _pids.Sum(p => StatusFieldKb(p, "VmHWM:"));
-    public long CpuTicks() => _pids.Sum(StatTicks);
+    public long RssKb() => _pids.Sum(p => ReadProc($"/proc/{p}/status", status => StatusKb(status, "VmRSS:")));
+    public long HwmKb() => _pids.Sum(p => ReadProc($"/proc/{p}/status", status => StatusKb(status, "VmHWM:")));
+    public long CpuTicks() => _pids.Sum(p => ReadProc($"/proc/{p}/stat", StatTicks));
 
     private async Task SampleLoop()
     {
@@ -85,39 +85,34 @@ public sealed class ProcMonitor : IAsyncDisposable
         catch (OperationCanceledException) { }
     }
 
-    private static long StatusFieldKb(int pid, string field)
+    /// <summary>A figure parsed from a /proc file; 0 when the process is gone.</summary>
+    private static long ReadProc(string path, Func<string, long> parse)
     {
         try
         {
-            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
-            return line is null ? 0 : long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+            return parse(File.ReadAllText(path));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return 0; }
     }
 
+    private static long StatusKb(string status, string field) =>
+        status.Split('\n').FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal)) is { } line
+            ? long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) : 0;
+
     /// <summary>utime + stime (fields 14 and 15) in clock ticks; the command name may contain spaces, so split after ')'.</summary>
-    private static long StatTicks(int pid)
+    private static long StatTicks(string stat)
     {
-        try
-        {
-            var text = File.ReadAllText($"/proc/{pid}/stat");
-            var rest = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-            // rest[0] is field 3 (state); utime is field 14 → rest[11], stime field 15 → rest[12].
-            return long.Parse(rest[11], CultureInfo.InvariantCulture) + long.Parse(rest[12], CultureInfo.InvariantCulture);
-        }
-        catch (IOException) { return 0; }
+        // rest[0] is field 3 (state); utime is field 14 → rest[11], stime field 15 → rest[12].
+        var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(rest[11], CultureInfo.InvariantCulture) + long.Parse(rest[12], CultureInfo.InvariantCulture);
     }
 
     /// <summary>Busy ticks of the whole machine: the first line of /proc/stat, less idle and iowait.</summary>
-    private static long MachineBusyTicks()
+    private static long MachineBusyTicks() => ReadProc("/proc/stat", stat =>
     {
-        try
-        {
-            var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..9].Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-            return f.Sum() - f[3] - f[4];
-        }
-        catch (IOException) { return 0; }
-    }
+        var f = stat[..stat.IndexOf('\n')].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..9].Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        return f.Sum() - f[3] - f[4];
+    });
 
     [DllImport("libc", EntryPoint = "sysconf")]
     private static extern long SysConf(int name);

@@ -39,19 +39,12 @@ public sealed class RouteStats(string route) : Samples
     private readonly Dictionary<string, long> _non2xx = [];
     private long _errors;
 
-    public void Record(double ms, int status)
+    /// <summary>One response's latency and status; no status is a transport error.</summary>
+    public void Record(double ms, int? status)
     {
         Add(ms);
-        if (status is < 200 or > 299)
-        {
-            lock (Gate) _non2xx[status.ToString()] = _non2xx.GetValueOrDefault(status.ToString()) + 1;
-        }
-    }
-
-    public void RecordError(double ms)
-    {
-        Add(ms);
-        Interlocked.Increment(ref _errors);
+        if (status is null) Interlocked.Increment(ref _errors);
+        else if (status is < 200 or > 299) lock (Gate) _non2xx[$"{status}"] = _non2xx.GetValueOrDefault($"{status}") + 1;
     }
 
     public RouteSummary Summarize(double seconds)
