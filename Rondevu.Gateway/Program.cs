@@ -5,11 +5,11 @@ using Rondevu.ServiceDefaults;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddRondevuSettings();
+builder.AddRondevuReadiness(); // first: /health/ready lists "cluster" before the "database" check AddRondevuOrleans adds
 builder.AddRondevuOrleans();
 builder.AddRondevuCredentials();
 builder.AddRondevuHttp();
 builder.AddRondevuProtection();
-builder.AddRondevuReadiness();
 builder.AddRondevuDocs();
 
 var app = builder.Build();

@@ -31,28 +31,22 @@ cd "$ROOT"
 QUICK="${QUICK:-0}"
 OUT="${OUT:-$ROOT/docs/BENCHMARKS.md}"
 WORK="${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/rondevu-bench.XXXXXX")}"
-if [[ "$QUICK" == 1 ]]; then
-  DURATION="${DURATION:-4}"; WARMUP="${WARMUP:-1}"; PAIRS="${PAIRS:-16}"; HANDSHAKE_RUNS="${HANDSHAKE_RUNS:-1}"
-  HAMMER_CONCURRENCY="${HAMMER_CONCURRENCY:-32}"; HAMMER_DURATION="${HAMMER_DURATION:-3}"
-  DISCOVERY_OFFERS="${DISCOVERY_OFFERS:-100 2000}"; DISCOVERY_DURATION="${DISCOVERY_DURATION:-3}"
-  MEMORY_OFFERS="${MEMORY_OFFERS:-5000}"; SETTLE="${SETTLE:-3}"; IDLE_WAIT="${IDLE_WAIT:-0}"
-  LOAD_WAIT="${LOAD_WAIT:-0}"
-fi
-DURATION="${DURATION:-20}"
-WARMUP="${WARMUP:-15}"
+quick() { [[ "$QUICK" == 1 ]] && echo "$2" || echo "$1"; } # quick FULL QUICK: the default for the full set, or for QUICK=1
+DURATION="${DURATION:-$(quick 20 4)}"
+WARMUP="${WARMUP:-$(quick 15 1)}"
 PAIRS="${PAIRS:-16}"
-HANDSHAKE_RUNS="${HANDSHAKE_RUNS:-3}"
-HAMMER_CONCURRENCY="${HAMMER_CONCURRENCY:-16 32 64}"
-HAMMER_DURATION="${HAMMER_DURATION:-10}"
-DISCOVERY_OFFERS="${DISCOVERY_OFFERS:-100 100000}"
-DISCOVERY_DURATION="${DISCOVERY_DURATION:-10}"
-MEMORY_OFFERS="${MEMORY_OFFERS:-100000}"
-SETTLE="${SETTLE:-10}"
-IDLE_WAIT="${IDLE_WAIT:-200}"
+HANDSHAKE_RUNS="${HANDSHAKE_RUNS:-$(quick 3 1)}"
+HAMMER_CONCURRENCY="${HAMMER_CONCURRENCY:-$(quick "16 32 64" 32)}"
+HAMMER_DURATION="${HAMMER_DURATION:-$(quick 10 3)}"
+DISCOVERY_OFFERS="${DISCOVERY_OFFERS:-$(quick "100 100000" "100 2000")}"
+DISCOVERY_DURATION="${DISCOVERY_DURATION:-$(quick 10 3)}"
+MEMORY_OFFERS="${MEMORY_OFFERS:-$(quick 100000 5000)}"
+SETTLE="${SETTLE:-$(quick 10 3)}"
+IDLE_WAIT="${IDLE_WAIT:-$(quick 200 0)}"
 FILL_TIMEOUT="${FILL_TIMEOUT:-900}"
 CLUSTER="${CLUSTER:-auto}"
 LOAD_MAX="${LOAD_MAX:-1.0}"
-LOAD_WAIT="${LOAD_WAIT:-900}"
+LOAD_WAIT="${LOAD_WAIT:-$(quick 900 0)}"
 PROFILE="${PROFILE:-auto}"
 DOTNET="${DOTNET:-dotnet}"
 
@@ -60,10 +54,7 @@ export PATH="$PATH:$HOME/.dotnet/tools" # dotnet-gcdump / dotnet-trace, when ins
 mkdir -p "$WORK"
 chmod 755 "$WORK" # PostgreSQL of the cluster runs as another user and must reach CLUSTER_DIR below
 RESULTS="$WORK/results.jsonl"
-: >"$RESULTS"
-: >"$WORK/commands.txt"
-: >"$WORK/loads.txt"
-: >"$WORK/meta.txt"
+for file in "$RESULTS" "$WORK/commands.txt" "$WORK/loads.txt" "$WORK/meta.txt"; do : >"$file"; done
 
 log() { echo "bench.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -89,41 +80,30 @@ PORT_LO=20000
 PORT_HI="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
 ((PORT_HI > PORT_LO + 2000)) || { PORT_LO=10000; PORT_HI=20000; }
 
-# A free TCP port on 127.0.0.1 (random, so concurrent scripts rarely collide).
+# free_port [N]: a free TCP port P on 127.0.0.1 such that P..P+N are all free too (random, so concurrent
+# scripts rarely collide).
 free_port() {
-  local p
+  local p i
   for _ in $(seq 1 200); do
-    p=$((PORT_LO + RANDOM % (PORT_HI - PORT_LO)))
-    if port_free "$p"; then echo "$p"; return; fi
+    p=$((PORT_LO + RANDOM % (PORT_HI - PORT_LO - 10)))
+    for ((i = 0; i <= ${1:-0}; i++)); do port_free $((p + i)) || continue 2; done
+    echo "$p"; return
   done
   die "no free port found"
-}
-
-# A base B such that B+1..B+n are all free.
-free_base() {
-  local n="$1" b i ok
-  for _ in $(seq 1 200); do
-    b=$((PORT_LO + RANDOM % (PORT_HI - PORT_LO - 10))); ok=1
-    for i in $(seq 1 "$n"); do port_free $((b + i)) || { ok=0; break; }; done
-    if [[ $ok == 1 ]]; then echo "$b"; return; fi
-  done
-  die "no free port range found"
 }
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
 note_load() { echo "$1 $(cut -d' ' -f1-3 /proc/loadavg)" >>"$WORK/loads.txt"; }
 
-wait_for_quiet() {
-  local start=$SECONDS l
-  while :; do
-    l="$(load1)"
-    if awk -v l="$l" -v m="$LOAD_MAX" 'BEGIN { exit !(l <= m) }'; then break; fi
+wait_for_quiet() { # until the 1-min load is at most LOAD_MAX, polling every 30 s for LOAD_WAIT s at most
+  local start=$SECONDS
+  until awk -v l="$(load1)" -v m="$LOAD_MAX" 'BEGIN { exit !(l <= m) }'; do
     if ((SECONDS - start >= LOAD_WAIT)); then
-      log "1-min load still $l after $((SECONDS - start))s; going on (noted in the report)"
+      log "1-min load still $(load1) after $((SECONDS - start))s; going on (noted in the report)"
       break
     fi
-    log "1-min load $l > $LOAD_MAX: waiting (${LOAD_WAIT}s at most)"
+    log "1-min load $(load1) > $LOAD_MAX: waiting (${LOAD_WAIT}s at most)"
     sleep 30
   done
   meta load_waited_s "$((SECONDS - start))"
@@ -223,21 +203,18 @@ stop_server
 
 # Memory on a fresh server, so that earlier runs' garbage and offers don't blur the difference.
 # Heap figures come from dotnet-gcdump, which forces a full GC: RSS can't show what an idle server no longer holds.
-heap_bytes() { # PID OUT_FILE -> total GC heap bytes after a forced full GC
-  timeout 300 dotnet-gcdump collect -p "$1" -o "$2" >"$WORK/gcdump.log" 2>&1 &&
-    timeout 300 dotnet-gcdump report "$2" 2>/dev/null | awk '/GC Heap bytes/ { gsub(",", "", $1); print $1; exit }'
+gcdump() { # PID NAME -> the total GC heap bytes after a forced full GC; the types report in WORK/NAME.types.txt
+  timeout 300 dotnet-gcdump collect -p "$1" -o "$WORK/$2.gcdump" >"$WORK/gcdump.log" 2>&1 &&
+    timeout 300 dotnet-gcdump report "$WORK/$2.gcdump" >"$WORK/$2.types.txt" 2>/dev/null &&
+    awk '/GC Heap bytes/ { gsub(",", "", $1); print $1; exit }' "$WORK/$2.types.txt"
 }
 for k in $MEMORY_OFFERS; do
   start_server "server-memory-$k"
   before_hook=()
   if command -v dotnet-gcdump >/dev/null 2>&1; then
     # After the run's warm-up, so that JIT, pools and first activations are in the baseline.
-    {
-      echo 'set -u'
-      declare -f heap_bytes
-      echo "WORK='$WORK'"
-      echo "echo \"heap_before_bytes_$k=\$(heap_bytes $SERVER_PID '$WORK/memory-$k-before.gcdump' || echo error)\" >>'$WORK/meta.txt'"
-    } >"$WORK/heap-before-$k.sh"
+    printf 'set -u\n%s\nWORK=%q\necho "heap_before_bytes_%s=$(gcdump %s memory-%s-before || echo error)" >>"$WORK/meta.txt"\n' \
+      "$(declare -f gcdump)" "$WORK" "$k" "$SERVER_PID" "$k" >"$WORK/heap-before-$k.sh"
     before_hook=(--before-command "bash '$WORK/heap-before-$k.sh'")
   fi
   bench "memory-$k" memory --offers "$k" --settle "$SETTLE" --batch 100 --fill-timeout "$FILL_TIMEOUT" --url "$SERVER_URL" --pid "$SERVER_PID" \
@@ -245,9 +222,9 @@ for k in $MEMORY_OFFERS; do
   # What the live objects are: a heap dump (it forces a full GC first), types by total size.
   if command -v dotnet-gcdump >/dev/null 2>&1; then
     echo "dotnet-gcdump collect -p <server pid>; dotnet-gcdump report   # after memory-$k" >>"$WORK/commands.txt"
-    if timeout 300 dotnet-gcdump collect -p "$SERVER_PID" -o "$WORK/memory-$k.gcdump" >"$WORK/gcdump.log" 2>&1; then
+    if heap="$(gcdump "$SERVER_PID" "memory-$k")"; then
       meta "rss_after_gcdump_kb_$k" "$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status")"
-      timeout 300 dotnet-gcdump report "$WORK/memory-$k.gcdump" >"$WORK/memory-$k.types.txt" 2>/dev/null || true
+      meta "heap_after_bytes_$k" "$heap"
       {
         echo "# live managed heap after memory-$k (dotnet-gcdump; it forces a full GC): $(sed -n 1p "$WORK/memory-$k.types.txt" | tr -s ' ')"
         echo "# types by total bytes = average object size × count (the dump is lossy on large heaps, so totals are a lower bound)"
@@ -255,14 +232,13 @@ for k in $MEMORY_OFFERS; do
         awk 'NR > 4 { b = $1; c = $2; gsub(",", "", b); gsub(",", "", c); if (b + 0 > 0 && c + 0 > 0) { $1 = ""; $2 = ""; sub(/^ +/, ""); printf "%14d %10d  %s\n", b * c, c, substr($0, 1, 140) } }' \
           "$WORK/memory-$k.types.txt" | sort -n -r | head -n 40 || true
       } >"$WORK/profile-4-memory-$k-types.txt"
-      meta "heap_after_bytes_$k" "$(awk '/GC Heap bytes/ { gsub(",", "", $1); print $1; exit }' "$WORK/memory-$k.types.txt")"
     fi
     # Offers nobody touches: their grains are collected after two idle minutes (OfferGrain's CollectionAgeLimit)
     # and the collector runs once a minute, so by IDLE_WAIT only their stored state and index entries remain.
     if [[ "$IDLE_WAIT" -gt 0 ]]; then
       echo "sleep $IDLE_WAIT; dotnet-gcdump collect -p <server pid>   # idle offers collected, after memory-$k" >>"$WORK/commands.txt"
       sleep "$IDLE_WAIT"
-      meta "heap_idle_bytes_$k" "$(heap_bytes "$SERVER_PID" "$WORK/memory-$k-idle.gcdump" || echo error)"
+      meta "heap_idle_bytes_$k" "$(gcdump "$SERVER_PID" "memory-$k-idle" || echo error)"
       meta "idle_wait_s" "$IDLE_WAIT"
     fi
   fi
@@ -287,23 +263,17 @@ if [[ -n "$missed" && "$PROFILE" != 0 ]]; then
     echo "perf record -F 499 -g -p <server pid> -- sleep $prof_s   # during the handshake load above" >>"$WORK/commands.txt"
     perf record -F 499 -g -p "$SERVER_PID" -o "$WORK/perf.data" -- sleep "$prof_s" >"$WORK/perf-record.log" 2>&1 || true
     wait "$load_pid" || true
-    {
-      echo "# where the server's CPU goes, by binary (perf report --sort dso)"
-      perf report -i "$WORK/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' |
-        sed -E 's/[[:space:]]+$//' | head -n 12 || true
-    } >"$WORK/profile-1-dso.txt"
-    {
-      echo "# hottest functions, self time (perf report --no-children --sort dso,symbol)"
-      perf report -i "$WORK/perf.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' |
-        sed -E 's/[[:space:]]+-[[:space:]]+-[[:space:]]*$//; s/[[:space:]]+$//' | cut -c1-220 | head -n 40 || true
-    } >"$WORK/profile-2-self.txt"
-    {
-      echo "# frames with the most CPU below them, inclusive (perf report --children; thread-pool and async plumbing left out)"
-      perf report -i "$WORK/perf.data" --children --sort symbol --stdio -g none --percent-limit 1 2>/dev/null | grep -v '^#' | grep -v '^$' |
-        sed -E 's/[[:space:]]+-[[:space:]]+-[[:space:]]*$//; s/[[:space:]]+$//' |
-        grep -v -E '\] 0x[0-9a-f]+$|ThreadPoolWorkQueue|ExecutionContext|AsyncMethodBuilderCore|AsyncStateMachineBox|ExecuteWithThreadLocal|TaskSchedulerAwaitTaskContinuation|WorkItemGroup::Execute|start_thread|PortableThreadPool|::Start\(|RunContinuations|RunTaskFromWorkItemGroup' |
-        cut -c1-220 | head -n 45 || true
-    } >"$WORK/profile-3-inclusive.txt"
+    perf_top() { # FILE LINES EXCLUDE TITLE [perf report options]: the report less comments, padding and lines matching EXCLUDE
+      local file="$1" lines="$2" exclude="$3"; echo "# $4" >"$WORK/$file"; shift 4
+      perf report -i "$WORK/perf.data" --stdio -g none "$@" 2>/dev/null | grep -v -e '^#' -e '^$' |
+        sed -E 's/[[:space:]]+-[[:space:]]+-[[:space:]]*$//; s/[[:space:]]+$//' | grep -v -E "$exclude" | cut -c1-220 | head -n "$lines" >>"$WORK/$file" || true
+    }
+    perf_top profile-1-dso.txt 12 '^$' "where the server's CPU goes, by binary (perf report --sort dso)" --no-children --sort dso
+    perf_top profile-2-self.txt 40 '^$' "hottest functions, self time (perf report --no-children --sort dso,symbol)" --no-children --sort dso,symbol
+    # Thread-pool and async plumbing is at the top of every inclusive profile and tells nothing.
+    perf_top profile-3-inclusive.txt 45 \
+      '\] 0x[0-9a-f]+$|ThreadPoolWorkQueue|ExecutionContext|AsyncMethodBuilderCore|AsyncStateMachineBox|ExecuteWithThreadLocal|TaskSchedulerAwaitTaskContinuation|WorkItemGroup::Execute|start_thread|PortableThreadPool|::Start\(|RunContinuations|RunTaskFromWorkItemGroup' \
+      "frames with the most CPU below them, inclusive (perf report --children; thread-pool and async plumbing left out)" --children --sort symbol --percent-limit 1
   elif command -v dotnet-trace >/dev/null 2>&1; then
     echo "dotnet-trace collect -p <server pid> --profile dotnet-sampled-thread-time --duration 00:00:00:$prof_s" >>"$WORK/commands.txt"
     dotnet-trace collect -p "$SERVER_PID" --profile dotnet-sampled-thread-time --duration "00:00:00:$prof_s" \
@@ -325,11 +295,7 @@ if [[ -n "$missed" && "$PROFILE" != 0 ]]; then
 fi
 
 # ---- cluster ------------------------------------------------------------------------------------
-psql_tables() {
-  psql -h 127.0.0.1 -p "$1" -U postgres -d rondevu -tAc \
-    "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables ORDER BY relname"
-}
-
+psql_tables() { psql -h 127.0.0.1 -p "$1" -U postgres -d rondevu -tAc "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables ORDER BY relname"; }
 psql_stats() {
   psql -h 127.0.0.1 -p "$1" -U postgres -d rondevu -tAc \
     "SELECT sum(xact_commit), sum(tup_inserted+tup_updated+tup_deleted) FROM pg_stat_database WHERE datname='rondevu'"
@@ -341,8 +307,8 @@ if [[ "$CLUSTER" != 0 && -x "$ROOT/scripts/cluster.sh" ]]; then
   while [[ "$gw2" == "$gw1" ]]; do gw2="$(free_port)"; done
   export GATEWAY_PORTS="$gw1,$gw2"
   PG_PORT="$(free_port)"
-  # Silo N uses BASE+N of each range: one free block of 9 ports, split in three.
-  base="$(free_base 9)"
+  # Silo N uses BASE+N of each range: one free block of 9 ports after BASE, split in three.
+  base="$(free_port 9)"
   SILO_PORT_BASE="$base" SILO_GATEWAY_PORT_BASE=$((base + 3)) SILO_HTTP_PORT_BASE=$((base + 6)) SILOS=3
   export PG_PORT SILO_PORT_BASE SILO_GATEWAY_PORT_BASE SILO_HTTP_PORT_BASE SILOS
   echo "CLUSTER_DIR=$CLUSTER_DIR GATEWAY_PORTS=$GATEWAY_PORTS PG_PORT=$PG_PORT OWN_SESSIONS=0 scripts/cluster.sh up" >>"$WORK/commands.txt"

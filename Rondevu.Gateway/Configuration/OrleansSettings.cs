@@ -17,7 +17,9 @@ public sealed class OrleansSettings
     public const string Section = "Orleans";
 
     /// <summary>Not <c>Orleans:Clustering</c>: Orleans reads that section itself and expects a provider type under it.</summary>
-    [ConfigurationKeyName("ClusteringProvider")]
+    public const string ClusteringKey = "ClusteringProvider";
+
+    [ConfigurationKeyName(ClusteringKey)]
     public ClusteringMode Clustering { get; set; } = ClusteringMode.Localhost;
 
     [Required] public string ClusterId { get; set; } = "rondevu";

@@ -43,36 +43,39 @@ public static class GatewayHosting
     /// <summary>Single process: co-host one silo in memory. Cluster: join the silos as a client through PostgreSQL.</summary>
     public static WebApplicationBuilder AddRondevuOrleans(this WebApplicationBuilder builder)
     {
-        var settings = builder.Configuration.GetSection(OrleansSettings.Section).Get<OrleansSettings>() ?? new OrleansSettings();
-        if (settings.Clustering == ClusteringMode.Localhost)
+        // Hosting a silo or being a client is decided before the container exists, so the clustering mode is read
+        // here, once; ports and ids come from the validated OrleansSettings options (AddRondevuSettings).
+        var clustering = builder.Configuration.GetSection(OrleansSettings.Section).GetValue(OrleansSettings.ClusteringKey, ClusteringMode.Localhost);
+        if (clustering == ClusteringMode.Localhost)
         {
             builder.UseOrleans(silo => silo
-                .UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId)
+                .UseLocalhostClustering()
                 .AddRondevuInMemoryOffers()
                 .UseInMemoryReminderService()
                 // One silo owns the whole directory: a cache in front of it only holds an entry per grain ever seen.
                 .Configure<GrainDirectoryOptions>(options => options.CachingStrategy = GrainDirectoryOptions.CachingStrategyType.None)
                 .AddRondevuGrains(builder.Configuration));
-            return builder;
+            // After UseLocalhostClustering's defaults; its primary silo endpoint is read from these EndpointOptions.
+            builder.Services.AddOptions<EndpointOptions>().Configure<IOptions<OrleansSettings>>((endpoints, orleans) =>
+                (endpoints.SiloPort, endpoints.GatewayPort) = (orleans.Value.SiloPort, orleans.Value.GatewayPort));
         }
-
-        var connectionString = builder.Configuration.GetConnectionString("Postgres");
-        if (string.IsNullOrWhiteSpace(connectionString))
+        else
         {
-            throw new InvalidOperationException("ConnectionStrings:Postgres (env ConnectionStrings__Postgres) is required when Orleans:ClusteringProvider is Postgres");
-        }
-        builder.UseOrleansClient(client => client
-            .UseAdoNetClustering(options =>
+            var connectionString = builder.Configuration.GetConnectionString("Postgres");
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new InvalidOperationException("ConnectionStrings:Postgres (env ConnectionStrings__Postgres) is required when Orleans:ClusteringProvider is Postgres");
+            }
+            builder.UseOrleansClient(client => client.UseAdoNetClustering(options =>
             {
                 options.Invariant = "Npgsql";
                 options.ConnectionString = connectionString;
-            })
-            .Configure<ClusterOptions>(options =>
-            {
-                options.ClusterId = settings.ClusterId;
-                options.ServiceId = settings.ServiceId;
             }));
-        builder.Services.AddSingleton<IClientConnectionRetryFilter, RetryUntilSilosAnswer>();
+            builder.Services.AddSingleton<IClientConnectionRetryFilter, RetryUntilSilosAnswer>();
+            builder.AddRondevuDatabaseReadiness(connectionString);
+        }
+        builder.Services.AddOptions<ClusterOptions>().Configure<IOptions<OrleansSettings>>((cluster, orleans) =>
+            (cluster.ClusterId, cluster.ServiceId) = (orleans.Value.ClusterId, orleans.Value.ServiceId));
         return builder;
     }
 

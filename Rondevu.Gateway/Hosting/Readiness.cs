@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
-using Rondevu.Gateway.Configuration;
 using Rondevu.ServiceDefaults;
 
 namespace Rondevu.Gateway.Hosting;
@@ -10,12 +9,15 @@ public static class Readiness
 {
     public static WebApplicationBuilder AddRondevuReadiness(this WebApplicationBuilder builder)
     {
-        var checks = builder.Services.AddHealthChecks().AddCheck<ClusterCheck>("cluster", tags: [HostingDefaults.ReadyTag]);
-        if (builder.Configuration.GetConnectionString("Postgres") is { Length: > 0 } connectionString &&
-            builder.Configuration.GetSection(OrleansSettings.Section).Get<OrleansSettings>()?.Clustering == ClusteringMode.Postgres)
-        {
-            checks.Add(new HealthCheckRegistration("database", _ => new DatabaseCheck(connectionString), null, [HostingDefaults.ReadyTag]));
-        }
+        builder.Services.AddHealthChecks().AddCheck<ClusterCheck>("cluster", tags: [HostingDefaults.ReadyTag]);
+        return builder;
+    }
+
+    /// <summary>In cluster mode (<see cref="GatewayHosting.AddRondevuOrleans"/>), where PostgreSQL holds the membership.</summary>
+    public static WebApplicationBuilder AddRondevuDatabaseReadiness(this WebApplicationBuilder builder, string connectionString)
+    {
+        builder.Services.AddHealthChecks()
+            .Add(new HealthCheckRegistration("database", _ => new DatabaseCheck(connectionString), null, [HostingDefaults.ReadyTag]));
         return builder;
     }
 

@@ -23,14 +23,13 @@ public sealed class Api : IDisposable
     private readonly HttpClient _http;
     private readonly Recorder _recorder;
 
-    public Api(Recorder recorder, int maxConnections = int.MaxValue)
+    public Api(Recorder recorder)
     {
         _recorder = recorder;
         var handler = new SocketsHttpHandler
         {
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-            MaxConnectionsPerServer = maxConnections,
             UseCookies = false,
             UseProxy = false,
             AutomaticDecompression = DecompressionMethods.None,
@@ -42,76 +41,56 @@ public sealed class Api : IDisposable
 
     public Recorder Recorder => _recorder;
 
-    public async Task<Response> SendAsync(string route, HttpMethod method, string url, string? bearer = null, byte[]? body = null, CancellationToken ct = default)
+    public async Task<Response> SendAsync(string route, HttpMethod method, string url, string? bearer = null, byte[]? body = null)
     {
-        using var request = new HttpRequestMessage(method, url);
-        request.Version = HttpVersion.Version11;
-        if (bearer is not null)
-        {
-            request.Headers.TryAddWithoutValidation("Authorization", bearer);
-        }
+        using var request = new HttpRequestMessage(method, url) { Version = HttpVersion.Version11 };
+        if (bearer is not null) request.Headers.TryAddWithoutValidation("Authorization", bearer);
         if (body is not null)
         {
             request.Content = new ByteArrayContent(body);
             request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
         }
         double start = _recorder.NowS;
+        Response result;
         try
         {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
-            var bytes = await response.Content.ReadAsByteArrayAsync(ct);
-            double end = _recorder.NowS;
-            if (_recorder.InWindow(end))
-            {
-                _recorder.Route(route).Record((end - start) * 1000, (int)response.StatusCode);
-            }
-            return new Response((int)response.StatusCode, bytes, start, end, null);
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead);
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            result = new Response((int)response.StatusCode, bytes, start, _recorder.NowS, null);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
         {
-            double end = _recorder.NowS;
-            if (_recorder.InWindow(end))
-            {
-                _recorder.Route(route).RecordError((end - start) * 1000);
-            }
-            return new Response(0, [], start, end, e.Message);
+            result = new Response(0, [], start, _recorder.NowS, e.Message);
         }
+        if (_recorder.InWindow(result.EndS)) _recorder.Route(route).Record(result.Ms, result.Error is null ? result.Status : null);
+        return result;
     }
 
-    public Task<Response> GetAsync(string route, string url, string? bearer = null, CancellationToken ct = default)
-        => SendAsync(route, HttpMethod.Get, url, bearer, null, ct);
+    public Task<Response> GetAsync(string route, string url) => SendAsync(route, HttpMethod.Get, url);
 
-    public Task<Response> PostAsync(string route, string url, byte[] body, string? bearer = null, CancellationToken ct = default)
-        => SendAsync(route, HttpMethod.Post, url, bearer, body, ct);
+    /// <summary>POSTs until a 2xx or the last of <paramref name="attempts"/>, waiting a little longer after each failure.</summary>
+    public async Task<Response> PostAsync(string route, string url, byte[] body, string? bearer, int attempts = 1, int backoffMs = 0)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            var r = await SendAsync(route, HttpMethod.Post, url, bearer, body);
+            if (r.Ok || attempt >= attempts) return r;
+            await Task.Delay(backoffMs * attempt);
+        }
+    }
 
     /// <summary>Registers <paramref name="count"/> peers, <paramref name="concurrency"/> at a time; peer i talks to urlFor(i).</summary>
     public async Task<Peer[]> RegisterPoolAsync(int count, Func<int, string> urlFor, int concurrency = 16)
     {
         var peers = new Peer[count];
-        int next = -1;
-        var empty = "{}"u8.ToArray();
-        async Task Worker()
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, _) =>
         {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < count)
-            {
-                var baseUrl = urlFor(i);
-                Response r = default;
-                for (int attempt = 0; attempt < 5; attempt++)
-                {
-                    r = await PostAsync("POST /register", baseUrl + "/register", empty);
-                    if (r.Ok) break;
-                    await Task.Delay(200 * (attempt + 1));
-                }
-                if (!r.Ok)
-                {
-                    throw new InvalidOperationException($"POST {baseUrl}/register failed: {r.Status} {r.Error} {Encoding.UTF8.GetString(r.Body)}");
-                }
-                using var doc = r.Json();
-                peers[i] = new Peer(doc.RootElement.GetProperty("peerId").GetString()!, doc.RootElement.GetProperty("secret").GetString()!, baseUrl);
-            }
-        }
-        await Task.WhenAll(Enumerable.Range(0, Math.Min(concurrency, count)).Select(_ => Task.Run(Worker)));
+            var baseUrl = urlFor(i);
+            var r = await PostAsync("POST /register", baseUrl + "/register", "{}"u8.ToArray(), null, attempts: 5, backoffMs: 200);
+            if (!r.Ok) throw new InvalidOperationException($"POST {baseUrl}/register failed: {r.Status} {r.Error} {Encoding.UTF8.GetString(r.Body)}");
+            using var doc = r.Json();
+            peers[i] = new Peer(doc.RootElement.GetProperty("peerId").GetString()!, doc.RootElement.GetProperty("secret").GetString()!, baseUrl);
+        });
         return peers;
     }
 
@@ -145,79 +124,15 @@ public static class Payloads
         return sb.ToString();
     }
 
-    public static byte[] CreateOffers(IEnumerable<(string Sdp, string[] Topics)> offers, long ttl)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
-        {
-            w.WriteStartObject();
-            w.WriteStartArray("offers");
-            foreach (var (sdp, topics) in offers)
-            {
-                w.WriteStartObject();
-                w.WriteString("sdp", sdp);
-                w.WriteStartArray("topics");
-                foreach (var t in topics) w.WriteStringValue(t);
-                w.WriteEndArray();
-                w.WriteNumber("ttl", ttl);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return ms.ToArray();
-    }
+    public static byte[] CreateOffers(IEnumerable<(string Sdp, string[] Topics)> offers, long ttl) =>
+        JsonSerializer.SerializeToUtf8Bytes(new { offers = offers.Select(o => new { sdp = o.Sdp, topics = o.Topics, ttl }) });
 
-    public static byte[] Answer(string sdp) => JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["sdp"] = sdp });
+    public static byte[] Answer(string sdp) => JsonSerializer.SerializeToUtf8Bytes(new { sdp });
 
     /// <summary>One candidate per request, the shape the 0.7 client sends.</summary>
     public static byte[] IceCandidate(int n, string ufrag)
     {
         var candidate = $"candidate:{842163049 + n} 1 udp {1677729535 - n} 192.0.2.{10 + n} {50000 + n} typ srflx raddr 0.0.0.0 rport 0 generation 0 ufrag {ufrag} network-cost 999";
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
-        {
-            w.WriteStartObject();
-            w.WriteStartArray("candidates");
-            w.WriteStartObject();
-            w.WriteString("candidate", candidate);
-            w.WriteString("sdpMid", "0");
-            w.WriteNumber("sdpMLineIndex", 0);
-            w.WriteString("usernameFragment", ufrag);
-            w.WriteEndObject();
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return ms.ToArray();
-    }
-}
-
-/// <summary>The client's Bloom filter (API.md): k = 3, FNV-1a variant over UTF-16 code units, bit 0 least significant.</summary>
-public sealed class Bloom(int bytes)
-{
-    private readonly byte[] _bits = new byte[bytes];
-
-    public void Add(string value)
-    {
-        foreach (var index in Indexes(value)) _bits[index / 8] |= (byte)(1 << (int)(index % 8));
-    }
-
-    public bool Test(string value) => Indexes(value).All(index => (_bits[index / 8] & (1 << (int)(index % 8))) != 0);
-
-    public string ToBase64() => Convert.ToBase64String(_bits);
-
-    private IEnumerable<uint> Indexes(string value)
-    {
-        uint bits = (uint)(_bits.Length * 8);
-        for (uint seed = 0; seed < 3; seed++)
-        {
-            uint h = 2166136261u ^ seed;
-            foreach (char c in value)
-            {
-                h ^= c;
-                h = unchecked(h + (h << 1) + (h << 4) + (h << 7) + (h << 8) + (h << 24));
-            }
-            yield return h % bits;
-        }
+        return JsonSerializer.SerializeToUtf8Bytes(new { candidates = new[] { new { candidate, sdpMid = "0", sdpMLineIndex = 0, usernameFragment = ufrag } } });
     }
 }

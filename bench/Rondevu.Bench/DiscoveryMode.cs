@@ -1,3 +1,5 @@
+using Rondevu.Grains;
+
 namespace Rondevu.Bench;
 
 /// <summary>
@@ -14,22 +16,21 @@ public static class DiscoveryMode
     {
         string run = Payloads.RandomHex(4);
         string topic = $"bench/{run}/discovery-{o.Offers}";
-        int sdpChars = o.SdpSizeSet ? o.SdpSize : 64;
         Console.WriteLine($"discovery: K={o.Offers} offers in topic {topic}, limit={o.Limit}, {o.Concurrency} concurrent reader(s), {o.Warmup}s warm-up + {o.Duration}s per variant");
 
-        var fill = await Fill.RunAsync(o, topic, o.Offers, sdpChars);
+        var fill = await Fill.RunAsync(o, topic, o.Offers);
         Console.WriteLine($"  filled {fill.Created} offers from {fill.Peers.Length} peers in {Report.F(fill.Seconds)}s ({Report.F(fill.OffersPerSec)} offers/s, POST p99 {Report.F(fill.Route.P99)} ms), failed batches {fill.FailedBatches}");
 
         var present = fill.Peers.OrderBy(_ => Random.Shared.Next()).Take(Math.Min(o.BloomPeers, fill.Peers.Length / 10)).Select(p => p.Id).ToHashSet();
-        var bloom = new Bloom(o.BloomBytes);
-        foreach (var id in present) bloom.Add(id);
-        for (int i = present.Count; i < o.BloomPeers; i++) bloom.Add(Payloads.RandomHex());
-        long excludedOffers = fill.Peers.Select((p, i) => (p, i)).Where(x => bloom.Test(x.p.Id)).Sum(x => (long)fill.OffersPerPeer[x.i]);
+        var bloom = new byte[o.BloomBytes];
+        foreach (var id in present) BloomFilter.Add(bloom, id);
+        for (int i = present.Count; i < o.BloomPeers; i++) BloomFilter.Add(bloom, Payloads.RandomHex());
+        long excludedOffers = fill.Peers.Select((p, i) => BloomFilter.MightContain(bloom, p.Id) ? fill.OffersPerPeer[i] : 0L).Sum();
         Console.WriteLine($"  bloom: {o.BloomBytes} bytes, {o.BloomPeers} ids ({present.Count} of them fill peers); it excludes {excludedOffers} of {fill.Created} offers (false positives included)");
 
         string baseUrl = o.Urls[0] + $"/offers/by-topic/{Payloads.Topic(topic)}?limit={o.Limit}";
         var plain = await Measure(o, "plain", baseUrl, fill.Created, fill.Created, null);
-        var filtered = await Measure(o, "bloom", baseUrl + "&bloom=" + Uri.EscapeDataString(bloom.ToBase64()), fill.Created, fill.Created - excludedOffers, present);
+        var filtered = await Measure(o, "bloom", baseUrl + "&bloom=" + Uri.EscapeDataString(Convert.ToBase64String(bloom)), fill.Created, fill.Created - excludedOffers, present);
 
         return new Dictionary<string, object?>
         {
@@ -81,7 +82,7 @@ public static class DiscoveryMode
                 {
                     foreach (var offer in root.GetProperty("offers").EnumerateArray())
                     {
-                        if (excluded.Contains(offer.GetProperty("peerId").GetString()!)) { recorder.Failure("bloom-excluded peer returned"); if (Environment.GetEnvironmentVariable("BENCH_DEBUG") == "1") Console.WriteLine($"DEBUG {offer}"); }
+                        if (excluded.Contains(offer.GetProperty("peerId").GetString()!)) recorder.Failure("bloom-excluded peer returned");
                     }
                 }
                 if (root.TryGetProperty("total", out var total) && total.GetInt64() != expectedTotal && recorder.InWindow(recorder.NowS))
@@ -91,7 +92,7 @@ public static class DiscoveryMode
             }
         }
 
-        var proc = await ProcMonitor.MeasureWindowAsync(o, recorder, Enumerable.Repeat<Func<Task>>(Worker, o.Concurrency), Math.Min(o.Warmup, 2));
+        var proc = await ProcMonitor.MeasureWindowAsync(o, recorder, o.Concurrency, _ => Worker(), Math.Min(o.Warmup, 2));
 
         var s = recorder.Route(route).Summarize(o.Duration);
         Console.WriteLine($"  {name}: {s.Count} requests, {Report.F(s.PerSecond)} req/s, p50 {Report.F(s.P50, 3)} ms, p95 {Report.F(s.P95, 3)} ms, p99 {Report.F(s.P99, 3)} ms, max {Report.F(s.Max, 1)} ms; non-2xx {s.Non2xx}, errors {s.Errors}, wrong pages {recorder.Failures}{(totalMismatch > 0 ? $", total≠K in {totalMismatch}" : "")}");

@@ -16,14 +16,14 @@ public static class Fill
         public double OffersPerSec => Seconds > 0 ? Created / Seconds : 0;
     }
 
-    public static async Task<Result> RunAsync(Options o, string topic, int k, int sdpChars, bool quiet = false, int topicCount = 1)
+    public static async Task<Result> RunAsync(Options o, string topic, int k, bool quiet = false, int topicCount = 1)
     {
         var recorder = new Recorder();
         using var api = new Api(recorder);
         int peerCount = Math.Min(MaxPeers, k);
         var peers = await api.RegisterPoolAsync(peerCount, i => o.Urls[i % o.Urls.Count], 32);
         var quota = Enumerable.Range(0, peerCount).Select(i => k / peerCount + (i < k % peerCount ? 1 : 0)).ToArray();
-        var sdps = Enumerable.Range(0, peerCount).Select(_ => Payloads.Sdp(sdpChars, "offer")).ToArray();
+        var sdps = Enumerable.Range(0, peerCount).Select(_ => Payloads.Sdp(o.SdpSize, "offer")).ToArray();
         // One topic, or topicCount topics "{topic}/{n}" taking the batches in turn.
         var topics = topicCount <= 1 ? new[] { new[] { topic } } : Enumerable.Range(0, topicCount).Select(n => new[] { $"{topic}/{n}" }).ToArray();
         var batches = new List<(int Peer, int Count)>();
@@ -38,38 +38,26 @@ public static class Fill
 
         long created = 0, failedBatches = 0;
         bool timedOut = false;
-        int next = -1;
         int reported = 0;
         recorder.StartWindow(double.MaxValue / 4);
         double start = recorder.NowS;
-        async Task Worker()
+        await Parallel.ForEachAsync(Enumerable.Range(0, batches.Count), new ParallelOptions { MaxDegreeOfParallelism = o.FillConcurrency }, async (b, _) =>
         {
-            int b;
-            while ((b = Interlocked.Increment(ref next)) < batches.Count)
+            var (p, count) = batches[b];
+            if (recorder.NowS - start > o.FillTimeout)
             {
-                var (p, count) = batches[b];
-                if (recorder.NowS - start > o.FillTimeout)
-                {
-                    timedOut = true;
-                    break;
-                }
-                var body = Payloads.CreateOffers(Enumerable.Repeat((sdps[p], topics[b % topics.Length]), count), Ttl);
-                bool ok = false;
-                for (int attempt = 0; attempt < 3 && !ok; attempt++)
-                {
-                    var r = await api.PostAsync("POST /offers (fill)", peers[p].BaseUrl + "/offers", body, peers[p].Bearer);
-                    ok = r.Ok;
-                    if (!ok) await Task.Delay(100 * (attempt + 1));
-                }
-                if (ok) Interlocked.Add(ref created, count); else Interlocked.Increment(ref failedBatches);
-                int pct = (int)(100L * (b + 1) / batches.Count);
-                if (!quiet && pct >= reported + 20 && Interlocked.CompareExchange(ref reported, pct, reported) < pct)
-                {
-                    Console.WriteLine($"  fill {pct}%: {Interlocked.Read(ref created)} offers in {Report.F(recorder.NowS - start)}s");
-                }
+                timedOut = true;
+                return;
             }
-        }
-        await Task.WhenAll(Enumerable.Range(0, o.FillConcurrency).Select(_ => Task.Run(Worker)));
+            var body = Payloads.CreateOffers(Enumerable.Repeat((sdps[p], topics[b % topics.Length]), count), Ttl);
+            var r = await api.PostAsync("POST /offers (fill)", peers[p].BaseUrl + "/offers", body, peers[p].Bearer, attempts: 3, backoffMs: 100);
+            if (r.Ok) Interlocked.Add(ref created, count); else Interlocked.Increment(ref failedBatches);
+            int pct = (int)(100L * (b + 1) / batches.Count);
+            if (!quiet && pct >= reported + 20 && Interlocked.CompareExchange(ref reported, pct, reported) < pct)
+            {
+                Console.WriteLine($"  fill {pct}%: {Interlocked.Read(ref created)} offers in {Report.F(recorder.NowS - start)}s");
+            }
+        });
         double seconds = recorder.NowS - start;
         recorder.EndWindowNow();
         var route = recorder.Route("POST /offers (fill)").Summarize(seconds);
@@ -77,6 +65,6 @@ public static class Fill
         {
             Console.WriteLine($"  fill stopped after --fill-timeout {o.FillTimeout}s with {created} of {k} offers");
         }
-        return new Result(peers, quota, created, failedBatches, seconds, sdpChars, route, timedOut);
+        return new Result(peers, quota, created, failedBatches, seconds, o.SdpSize, route, timedOut);
     }
 }

@@ -13,19 +13,14 @@ public static class HammerMode
         async Task Worker(int i)
         {
             string url = o.Urls[i % o.Urls.Count] + o.Route;
-            while (!recorder.WindowOver)
-            {
-                await api.GetAsync(route, url);
-            }
+            while (!recorder.WindowOver) await api.GetAsync(route, url);
         }
 
-        var proc = await ProcMonitor.MeasureWindowAsync(o, recorder, Enumerable.Range(0, o.Concurrency).Select(i => (Func<Task>)(() => Worker(i))), o.Warmup);
+        var proc = await ProcMonitor.MeasureWindowAsync(o, recorder, o.Concurrency, Worker, o.Warmup);
 
         var summary = recorder.Route(route).Summarize(o.Duration);
         Console.WriteLine($"  {summary.Count} requests → {Report.F(summary.PerSecond)} req/s; non-2xx {summary.Non2xx}, errors {summary.Errors}");
-        Report.Routes([summary]);
-        Report.Process(proc);
-        Report.RateLimitHint([summary]);
+        Report.Routes([summary], proc);
         return new Dictionary<string, object?>
         {
             ["route"] = o.Route,

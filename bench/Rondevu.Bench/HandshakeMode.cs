@@ -17,25 +17,10 @@ namespace Rondevu.Bench;
 /// </summary>
 public static class HandshakeMode
 {
-    private const string RCreate = "POST /offers";
-    private const string RDiscover = "GET /offers/by-topic/{topic}";
-    private const string RAnswer = "POST /offers/{id}/answer";
-    private const string RIcePost = "POST /offers/{id}/ice-candidates";
-    private const string RAnswers = "GET /offers/answers";
-    private const string RIceGet = "GET /offers/{id}/ice-candidates";
     private const string RDelete = "DELETE /offers/{id}";
-    private const string RPoll = "GET /poll";
 
-    private sealed class Pair
+    private sealed record Pair(Peer Offerer, Peer Answerer, string TopicPath, byte[] CreateBody, byte[] AnswerBody, byte[][] OffererIce, byte[][] AnswererIce)
     {
-        public required int Index;
-        public required Peer Offerer;
-        public required Peer Answerer;
-        public required string TopicPath;
-        public required byte[] CreateBody;
-        public required byte[] AnswerBody;
-        public required byte[][] OffererIce;
-        public required byte[][] AnswererIce;
         public long OffererCursor;
         public long AnswererCursor;
     }
@@ -43,10 +28,14 @@ public static class HandshakeMode
     /// <summary>What one side has learnt about one offer through /poll.</summary>
     private sealed class Seen
     {
-        public bool Answered;
-        public double AnsweredAtS;
+        public double? AnsweredAtS;
         public int Candidates;
     }
+
+    /// <summary>A response that ends the handshake as failed; the message is the failure's kind.</summary>
+    private sealed class FlowFailure(string kind) : Exception(kind);
+
+    private readonly record struct Outcome(bool Ok, int Requests, string? Failure, double? TimeToAnsweredMs = null, double? CreateToAnsweredMs = null);
 
     public static async Task<Dictionary<string, object?>> RunAsync(Options o)
     {
@@ -61,26 +50,16 @@ public static class HandshakeMode
         var pairs = Enumerable.Range(0, o.Pairs).Select(i =>
         {
             string topic = $"bench/{run}/pair-{i}";
-            var ufragO = Payloads.RandomHex(2);
-            var ufragA = Payloads.RandomHex(2);
-            return new Pair
-            {
-                Index = i,
-                Offerer = peers[2 * i],
-                Answerer = peers[2 * i + 1],
-                TopicPath = Payloads.Topic(topic),
-                CreateBody = Payloads.CreateOffers([(Payloads.Sdp(o.SdpSize, "offer"), new[] { topic, sharedTopic })], 60_000),
-                AnswerBody = Payloads.Answer(Payloads.Sdp(o.SdpSize, "answer")),
-                OffererIce = [Payloads.IceCandidate(0, ufragO), Payloads.IceCandidate(1, ufragO)],
-                AnswererIce = [Payloads.IceCandidate(2, ufragA), Payloads.IceCandidate(3, ufragA)],
-            };
+            string ufragO = Payloads.RandomHex(2), ufragA = Payloads.RandomHex(2);
+            return new Pair(peers[2 * i], peers[2 * i + 1], Payloads.Topic(topic),
+                Payloads.CreateOffers([(Payloads.Sdp(o.SdpSize, "offer"), new[] { topic, sharedTopic })], 60_000),
+                Payloads.Answer(Payloads.Sdp(o.SdpSize, "answer")),
+                [Payloads.IceCandidate(0, ufragO), Payloads.IceCandidate(1, ufragO)],
+                [Payloads.IceCandidate(2, ufragA), Payloads.IceCandidate(3, ufragA)]);
         }).ToArray();
 
-        long completed = 0, failed = 0, completedTotal = 0, attemptedTotal = 0;
-        var handshakeMs = new Samples();
-        var requestsPerHandshake = new Samples();
-        var timeToAnsweredMs = new Samples();
-        var createToAnsweredMs = new Samples();
+        long failed = 0, completedTotal = 0, attemptedTotal = 0;
+        Samples handshakeMs = new(), requestsPerHandshake = new(), timeToAnsweredMs = new(), createToAnsweredMs = new();
 
         async Task Worker(Pair pair)
         {
@@ -88,13 +67,12 @@ public static class HandshakeMode
             {
                 double start = recorder.NowS;
                 Interlocked.Increment(ref attemptedTotal);
-                var outcome = o.Push ? await PushHandshake(api, o, pair) : await PullHandshake(api, pair);
+                var outcome = await Handshake(api, o, pair);
                 double end = recorder.NowS;
                 if (outcome.Ok) Interlocked.Increment(ref completedTotal);
                 if (!recorder.InWindow(end)) continue;
                 if (outcome.Ok)
                 {
-                    Interlocked.Increment(ref completed);
                     handshakeMs.Add((end - start) * 1000);
                     requestsPerHandshake.Add(outcome.Requests);
                     if (outcome.TimeToAnsweredMs is { } t) timeToAnsweredMs.Add(t);
@@ -103,41 +81,33 @@ public static class HandshakeMode
                 else
                 {
                     Interlocked.Increment(ref failed);
-                    recorder.Failure(outcome.Failure ?? "unknown");
-                }
-                if (!outcome.Ok)
-                {
+                    recorder.Failure(outcome.Failure!);
                     // Don't spin on a failing server: failures are counted, not multiplied.
                     await Task.Delay(50);
                 }
             }
         }
 
-        var proc = await ProcMonitor.MeasureWindowAsync(o, recorder, pairs.Select(p => (Func<Task>)(() => Worker(p))), o.Warmup);
+        var proc = await ProcMonitor.MeasureWindowAsync(o, recorder, pairs.Length, i => Worker(pairs[i]), o.Warmup);
         double window = o.Duration;
 
         var routes = recorder.Routes.Select(r => r.Summarize(window)).ToList();
-        long requests = routes.Sum(r => r.Count);
-        long non2xx = routes.Sum(r => r.Non2xx);
-        long errors = routes.Sum(r => r.Errors);
-        double hps = completed / window;
-
-        Console.WriteLine($"  handshakes: {completed} ok, {failed} failed → {Report.F(hps)} handshakes/s; {requests} requests → {Report.F(requests / window)} req/s");
-        var hs = handshakeMs.Summary();
-        Console.WriteLine($"  handshake latency ms: p50 {hs["p50"]} p95 {hs["p95"]} p99 {hs["p99"]} max {hs["max"]}");
-        var rph = requestsPerHandshake.Summary();
-        Console.WriteLine($"  requests per handshake (excluding register): mean {rph["mean"]} (max {rph["max"]})");
-        if (o.Push)
+        long requests = routes.Sum(r => r.Count), non2xx = routes.Sum(r => r.Non2xx), errors = routes.Sum(r => r.Errors);
+        var hs = handshakeMs.Summarize().Rounded();
+        var rph = requestsPerHandshake.Summarize().Rounded();
+        double hps = hs.Count / window;
+        Console.WriteLine($"  handshakes: {hs.Count} ok, {failed} failed → {Report.F(hps)} handshakes/s; {requests} requests → {Report.F(requests / window)} req/s");
+        Console.WriteLine($"  handshake latency ms: p50 {hs.P50} p95 {hs.P95} p99 {hs.P99} max {hs.Max}");
+        Console.WriteLine($"  requests per handshake (excluding register): mean {rph.Mean} (max {rph.Max})");
+        var tta = o.Push ? timeToAnsweredMs.Summarize().Rounded() : null;
+        var cta = o.Push ? createToAnsweredMs.Summarize().Rounded() : null;
+        if (tta is not null && cta is not null)
         {
-            var tta = timeToAnsweredMs.Summary();
-            var cta = createToAnsweredMs.Summary();
-            Console.WriteLine($"  time-to-answered ms (answer POST sent → offerer's /poll returns it): p50 {tta["p50"]} p95 {tta["p95"]} p99 {tta["p99"]}");
-            Console.WriteLine($"  offer created → offerer knows the answer ms: p50 {cta["p50"]} p95 {cta["p95"]} p99 {cta["p99"]}");
+            Console.WriteLine($"  time-to-answered ms (answer POST sent → offerer's /poll returns it): p50 {tta.P50} p95 {tta.P95} p99 {tta.P99}");
+            Console.WriteLine($"  offer created → offerer knows the answer ms: p50 {cta.P50} p95 {cta.P95} p99 {cta.P99}");
         }
-        Console.WriteLine($"  non-2xx {non2xx}, transport errors {errors}, flow failures {recorder.Failures}{(recorder.Failures > 0 ? " (" + string.Join(", ", recorder.FailureKinds.Select(kv => $"{kv.Key}×{kv.Value}")) + ")" : "")}");
-        Report.Routes(routes);
-        Report.Process(proc);
-        Report.RateLimitHint(routes);
+        Console.WriteLine($"  non-2xx {non2xx}, transport errors {errors}, flow failures {recorder.Failures}{(recorder.Failures > 0 ? $" ({recorder.FailureList})" : "")}");
+        Report.Routes(routes, proc);
 
         return new Dictionary<string, object?>
         {
@@ -147,201 +117,122 @@ public static class HandshakeMode
             ["warmupS"] = o.Warmup,
             ["sdpChars"] = o.SdpSize,
             ["cross"] = o.Urls.Count > 1 ? o.Cross : null,
-            ["handshakes"] = completed,
+            ["handshakes"] = hs.Count,
             ["handshakesFailed"] = failed,
             ["handshakesPerSec"] = Math.Round(hps, 2),
             ["handshakesTotalIncludingWarmup"] = completedTotal,
             ["handshakesAttemptedIncludingWarmup"] = attemptedTotal,
             ["requests"] = requests,
             ["requestsPerSec"] = Math.Round(requests / window, 1),
-            ["requestsPerHandshake"] = rph["mean"],
+            ["requestsPerHandshake"] = rph.Mean,
             ["handshakeMs"] = hs,
-            ["timeToAnsweredMs"] = o.Push ? timeToAnsweredMs.Summary() : null,
-            ["createToAnsweredMs"] = o.Push ? createToAnsweredMs.Summary() : null,
+            ["timeToAnsweredMs"] = tta,
+            ["createToAnsweredMs"] = cta,
             ["non2xx"] = non2xx,
             ["errors"] = errors,
             ["flowFailures"] = recorder.Failures,
-            ["flowFailureKinds"] = recorder.FailureKinds.Count > 0 ? recorder.FailureKinds : null,
+            ["flowFailureKinds"] = recorder.Failures > 0 ? recorder.FailureKinds : null,
             ["routes"] = Report.RoutesJson(routes),
             ["server"] = proc,
         };
     }
 
-    private readonly record struct Outcome(bool Ok, int Requests, string? Failure, double? TimeToAnsweredMs = null, double? CreateToAnsweredMs = null);
-
-    private static async Task<Outcome> PullHandshake(Api api, Pair p)
+    /// <summary>One handshake, pull or push; every response is checked, and the offer is deleted whatever happens.</summary>
+    private static async Task<Outcome> Handshake(Api api, Options opts, Pair p)
     {
         int requests = 0;
-        var o = p.Offerer;
-        var a = p.Answerer;
-        Task<Response> Send(string route, HttpMethod method, Peer peer, string path, byte[]? body = null, bool auth = true)
-        {
-            Interlocked.Increment(ref requests);
-            return api.SendAsync(route, method, peer.BaseUrl + path, auth ? peer.Bearer : null, body);
-        }
-
-        var created = await Send(RCreate, HttpMethod.Post, o, "/offers", p.CreateBody);
-        if (!created.Ok) return new(false, requests, "create:" + created.Status);
-        string id = OfferId(created);
-        bool deleted = false;
-        try
-        {
-            var found = await Send(RDiscover, HttpMethod.Get, a, $"/offers/by-topic/{p.TopicPath}?limit=50", auth: false);
-            if (!found.Ok) return new(false, requests, "discover:" + found.Status);
-            if (!ListsOffer(found, id)) return new(false, requests, "discover-missing-offer");
-
-            var answered = await Send(RAnswer, HttpMethod.Post, a, $"/offers/{id}/answer", p.AnswerBody);
-            if (!answered.Ok) return new(false, requests, "answer:" + answered.Status);
-
-            var aIce = await Task.WhenAll(p.AnswererIce.Select(b => Send(RIcePost, HttpMethod.Post, a, $"/offers/{id}/ice-candidates", b)));
-            if (aIce.FirstOrDefault(r => !r.Ok) is { Body: not null } badA) return new(false, requests, "ice-post:" + badA.Status);
-
-            var answers = await Send(RAnswers, HttpMethod.Get, o, "/offers/answers");
-            if (!answers.Ok) return new(false, requests, "answers:" + answers.Status);
-            if (!HasAnswer(answers, id)) return new(false, requests, "answers-missing-answer");
-
-            var oIce = await Task.WhenAll(p.OffererIce.Select(b => Send(RIcePost, HttpMethod.Post, o, $"/offers/{id}/ice-candidates", b)));
-            if (oIce.FirstOrDefault(r => !r.Ok) is { Body: not null } badO) return new(false, requests, "ice-post:" + badO.Status);
-
-            var reads = await Task.WhenAll(
-                Send(RIceGet, HttpMethod.Get, o, $"/offers/{id}/ice-candidates?since=0"),
-                Send(RIceGet, HttpMethod.Get, a, $"/offers/{id}/ice-candidates?since=0"));
-            if (reads.FirstOrDefault(r => !r.Ok) is { Body: not null } badRead) return new(false, requests, "ice-get:" + badRead.Status);
-            if (reads.Any(r => CandidateCount(r) != 2)) return new(false, requests, "ice-get-wrong-count");
-
-            var del = await Send(RDelete, HttpMethod.Delete, o, $"/offers/{id}");
-            deleted = true;
-            if (!del.Ok) return new(false, requests, "delete:" + del.Status);
-            return new(true, requests, null);
-        }
-        finally
-        {
-            if (!deleted) await Send(RDelete, HttpMethod.Delete, o, $"/offers/{id}");
-        }
-    }
-
-    private static readonly bool Debug = Environment.GetEnvironmentVariable("BENCH_DEBUG") == "1";
-
-    private static async Task<Outcome> PushHandshake(Api api, Options opts, Pair p)
-    {
-        int requests = 0;
-        var o = p.Offerer;
-        var a = p.Answerer;
+        var (o, a) = (p.Offerer, p.Answerer);
         var rec = api.Recorder;
-        Task<Response> Send(string route, HttpMethod method, Peer peer, string path, byte[]? body = null, bool auth = true)
+        // A non-2xx response or a transport error fails the handshake as "step:status".
+        async Task<Response> Send(string step, string route, Peer peer, string path, byte[]? body = null, bool auth = true)
         {
             Interlocked.Increment(ref requests);
-            return api.SendAsync(route, method, peer.BaseUrl + path, auth ? peer.Bearer : null, body);
+            var response = await api.SendAsync(route, HttpMethod.Parse(route.AsSpan(0, route.IndexOf(' '))), peer.BaseUrl + path, auth ? peer.Bearer : null, body);
+            return response.Ok ? response : throw new FlowFailure($"{step}:{response.Status}");
         }
+        Task<Response[]> SendIce(Peer peer, string id, byte[][] bodies) =>
+            Task.WhenAll(bodies.Select(b => Send("ice-post", "POST /offers/{id}/ice-candidates", peer, $"/offers/{id}/ice-candidates", b)));
 
-        // Polls until `done` holds for what this side has seen of offer `id`; false on an error or after a deadline.
-        async Task<string?> PollUntil(Peer peer, Func<long> cursor, Action<long> setCursor, string id, Seen seen, Func<Seen, bool> done)
+        // Holds /poll until `done` holds for what this side has seen of offer `id`; gives up after a deadline.
+        async Task PollUntil(Peer peer, bool offerer, string id, Seen seen, Func<Seen, bool> done)
         {
             double giveUp = rec.NowS + 3 * opts.WaitSeconds + 5;
             while (!done(seen))
             {
-                if (rec.NowS > giveUp)
-                {
-                    if (Debug) Console.WriteLine($"DEBUG poll-timeout peer={peer.Id} offer={id} cursor={cursor()} answered={seen.Answered} candidates={seen.Candidates}");
-                    return "poll-timeout";
-                }
-                var r = await Send(RPoll, HttpMethod.Get, peer, $"/poll?since={cursor()}&wait={opts.WaitSeconds}");
-                if (!r.Ok) return "poll:" + r.Status;
+                if (rec.NowS > giveUp) throw new FlowFailure("poll-timeout");
+                var r = await Send("poll", "GET /poll", peer, $"/poll?since={(offerer ? p.OffererCursor : p.AnswererCursor)}&wait={opts.WaitSeconds}");
                 using var doc = r.Json();
                 var root = doc.RootElement;
-                if (Debug) Console.WriteLine($"DEBUG {rec.NowS:F3} poll peer={peer.Id[..6]} offer={id[..6]} since={cursor()} → {System.Text.Encoding.UTF8.GetString(r.Body)}");
-                foreach (var answer in root.GetProperty("answers").EnumerateArray())
-                {
-                    if (answer.GetProperty("offerId").ValueEquals(id) && !seen.Answered)
-                    {
-                        seen.Answered = true;
-                        seen.AnsweredAtS = r.EndS;
-                    }
-                }
-                foreach (var candidate in root.GetProperty("iceCandidates").EnumerateArray())
-                {
-                    if (candidate.GetProperty("offerId").ValueEquals(id)) seen.Candidates++;
-                }
-                setCursor(root.GetProperty("timestamp").GetInt64());
+                if (root.GetProperty("answers").EnumerateArray().Any(e => e.GetProperty("offerId").ValueEquals(id))) seen.AnsweredAtS ??= r.EndS;
+                seen.Candidates += root.GetProperty("iceCandidates").EnumerateArray().Count(e => e.GetProperty("offerId").ValueEquals(id));
+                if (offerer) p.OffererCursor = root.GetProperty("timestamp").GetInt64(); else p.AnswererCursor = root.GetProperty("timestamp").GetInt64();
             }
-            return null;
         }
 
-        var created = await Send(RCreate, HttpMethod.Post, o, "/offers", p.CreateBody);
-        if (!created.Ok) return new(false, requests, "create:" + created.Status);
-        double createdAt = created.EndS;
-        string id = OfferId(created);
+        Response created;
+        try { created = await Send("create", "POST /offers", o, "/offers", p.CreateBody); }
+        catch (FlowFailure e) { return new(false, requests, e.Message); }
+        string id = Ids(created, "offers", "id").First();
         bool deleted = false;
-        var offererSeen = new Seen();
-        var answererSeen = new Seen();
-        Task<string?>? offererWait = null, answererWait = null;
+        Task? offererWait = null, answererWait = null;
         try
         {
-            // The offerer starts waiting for its answer as soon as the offer exists.
-            offererWait = PollUntil(o, () => p.OffererCursor, v => p.OffererCursor = v, id, offererSeen, s => s.Answered);
+            Seen offererSeen = new(), answererSeen = new();
+            // Push: the offerer starts waiting for its answer as soon as the offer exists.
+            if (opts.Push) offererWait = PollUntil(o, true, id, offererSeen, s => s.AnsweredAtS is not null);
 
-            var found = await Send(RDiscover, HttpMethod.Get, a, $"/offers/by-topic/{p.TopicPath}?limit=50", auth: false);
-            if (!found.Ok) return new(false, requests, "discover:" + found.Status);
-            if (!ListsOffer(found, id)) return new(false, requests, "discover-missing-offer");
+            var found = await Send("discover", "GET /offers/by-topic/{topic}", a, $"/offers/by-topic/{p.TopicPath}?limit=50", auth: false);
+            if (!Ids(found, "offers", "id").Contains(id)) throw new FlowFailure("discover-missing-offer");
 
             double answerSent = rec.NowS;
-            var answered = await Send(RAnswer, HttpMethod.Post, a, $"/offers/{id}/answer", p.AnswerBody);
-            if (!answered.Ok) return new(false, requests, "answer:" + answered.Status);
+            await Send("answer", "POST /offers/{id}/answer", a, $"/offers/{id}/answer", p.AnswerBody);
+            // Push: the answerer waits for the offerer's candidates while trickling its own.
+            if (opts.Push) answererWait = PollUntil(a, false, id, answererSeen, s => s.Candidates >= 2);
+            await SendIce(a, id, p.AnswererIce);
 
-            // The answerer waits for the offerer's candidates while trickling its own.
-            answererWait = PollUntil(a, () => p.AnswererCursor, v => p.AnswererCursor = v, id, answererSeen, s => s.Candidates >= 2);
-            var aIce = await Task.WhenAll(p.AnswererIce.Select(b => Send(RIcePost, HttpMethod.Post, a, $"/offers/{id}/ice-candidates", b)));
-            if (aIce.FirstOrDefault(r => !r.Ok) is { Body: not null } badA) return new(false, requests, "ice-post:" + badA.Status);
+            if (offererWait is not null) await offererWait;
+            else if (!Ids(await Send("answers", "GET /offers/answers", o, "/offers/answers"), "answers", "offerId").Contains(id)) throw new FlowFailure("answers-missing-answer");
 
-            if (await offererWait is { } offererFailure) return new(false, requests, offererFailure);
-            double timeToAnswered = (offererSeen.AnsweredAtS - answerSent) * 1000;
-            double createToAnswered = (offererSeen.AnsweredAtS - createdAt) * 1000;
+            await SendIce(o, id, p.OffererIce);
+            if (opts.Push)
+            {
+                offererWait = PollUntil(o, true, id, offererSeen, s => s.Candidates >= 2);
+                await Task.WhenAll(offererWait, answererWait!);
+                if (offererSeen.Candidates != 2 || answererSeen.Candidates != 2) throw new FlowFailure("poll-wrong-candidate-count");
+            }
+            else
+            {
+                var reads = await Task.WhenAll(
+                    Send("ice-get", "GET /offers/{id}/ice-candidates", o, $"/offers/{id}/ice-candidates?since=0"),
+                    Send("ice-get", "GET /offers/{id}/ice-candidates", a, $"/offers/{id}/ice-candidates?since=0"));
+                if (reads.Any(r => { using var doc = r.Json(); return doc.RootElement.GetProperty("candidates").GetArrayLength() != 2; })) throw new FlowFailure("ice-get-wrong-count");
+            }
 
-            var oIce = await Task.WhenAll(p.OffererIce.Select(b => Send(RIcePost, HttpMethod.Post, o, $"/offers/{id}/ice-candidates", b)));
-            if (oIce.FirstOrDefault(r => !r.Ok) is { Body: not null } badO) return new(false, requests, "ice-post:" + badO.Status);
-
-            offererWait = PollUntil(o, () => p.OffererCursor, v => p.OffererCursor = v, id, offererSeen, s => s.Candidates >= 2);
-            var waits = await Task.WhenAll(offererWait, answererWait);
-            if (waits.FirstOrDefault(w => w is not null) is { } waitFailure) return new(false, requests, waitFailure);
-            if (offererSeen.Candidates != 2 || answererSeen.Candidates != 2) return new(false, requests, "poll-wrong-candidate-count");
-
-            var del = await Send(RDelete, HttpMethod.Delete, o, $"/offers/{id}");
             deleted = true;
-            if (!del.Ok) return new(false, requests, "delete:" + del.Status);
-            return new(true, requests, null, timeToAnswered, createToAnswered);
+            await Send("delete", RDelete, o, $"/offers/{id}");
+            return opts.Push
+                ? new(true, requests, null, (offererSeen.AnsweredAtS!.Value - answerSent) * 1000, (offererSeen.AnsweredAtS.Value - created.EndS) * 1000)
+                : new(true, requests, null);
+        }
+        catch (FlowFailure e)
+        {
+            return new(false, requests, e.Message);
         }
         finally
         {
             if (!deleted)
             {
-                await Send(RDelete, HttpMethod.Delete, o, $"/offers/{id}");
+                await api.SendAsync(RDelete, HttpMethod.Delete, $"{o.BaseUrl}/offers/{id}", o.Bearer);
                 // A held poll returns by itself within `wait`; don't leave it running into the next handshake.
-                await Task.WhenAll(new[] { offererWait, answererWait }.Where(t => t is not null)!);
+                await Task.WhenAll(new[] { offererWait, answererWait }.OfType<Task>()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }
 
-    private static string OfferId(Response created)
-    {
-        using var doc = created.Json();
-        return doc.RootElement.GetProperty("offers")[0].GetProperty("id").GetString()!;
-    }
-
-    private static bool ListsOffer(Response found, string id)
-    {
-        using var doc = found.Json();
-        return doc.RootElement.GetProperty("offers").EnumerateArray().Any(e => e.GetProperty("id").ValueEquals(id));
-    }
-
-    private static bool HasAnswer(Response answers, string id)
-    {
-        using var doc = answers.Json();
-        return doc.RootElement.GetProperty("answers").EnumerateArray().Any(e => e.GetProperty("offerId").ValueEquals(id));
-    }
-
-    private static int CandidateCount(Response r)
+    /// <summary>The string values of <paramref name="field"/> in the array <paramref name="array"/> of a JSON response.</summary>
+    private static List<string> Ids(Response r, string array, string field)
     {
         using var doc = r.Json();
-        return doc.RootElement.GetProperty("candidates").GetArrayLength();
+        return [.. doc.RootElement.GetProperty(array).EnumerateArray().Select(e => e.GetProperty(field).GetString()!)];
     }
 }

@@ -9,14 +9,12 @@ public static class MemoryMode
 {
     public static async Task<Dictionary<string, object?>> RunAsync(Options o)
     {
-        if (o.Pids.Count == 0) throw new UsageException("memory needs --pid (the server's process id)");
         string run = Payloads.RandomHex(4);
-        int sdpChars = o.SdpSizeSet ? o.SdpSize : 64;
         await using var monitor = new ProcMonitor(o.Pids);
-        Console.WriteLine($"memory: K={o.Offers} offers, SDP {sdpChars} chars, settle {o.Settle}s, pid {string.Join(",", o.Pids)}");
+        Console.WriteLine($"memory: K={o.Offers} offers, SDP {o.SdpSize} chars, settle {o.Settle}s, pid {string.Join(",", o.Pids)}");
 
         // Warm up every code path the fill uses (JIT, pools, the first grain activations of each type).
-        var warm = await Fill.RunAsync(o, $"bench/{run}/memory-warmup", Math.Min(2000, o.Offers), sdpChars, quiet: true);
+        var warm = await Fill.RunAsync(o, $"bench/{run}/memory-warmup", Math.Min(2000, o.Offers), quiet: true);
         Console.WriteLine($"  warm-up: {warm.Created} offers in another topic (they stay; counted in the 'before' sample)");
         if (o.BeforeCommand is { } command)
         {
@@ -31,18 +29,18 @@ public static class MemoryMode
 
         int topics = o.Topics > 0 ? o.Topics : Math.Max(1, o.Offers / 1000);
         Console.WriteLine($"  filling {o.Offers} offers into {topics} topic(s)");
-        var fill = await Fill.RunAsync(o, $"bench/{run}/memory", o.Offers, sdpChars, topicCount: topics);
+        var fill = await Fill.RunAsync(o, $"bench/{run}/memory", o.Offers, topicCount: topics);
         long cpuAfterFill = monitor.CpuTicks();
         long rssRightAfter = monitor.RssKb();
         long after = await SettledRss(monitor, o.Settle);
         long hwm = monitor.HwmKb();
 
         double bytesPerOffer = (after - before) * 1024.0 / Math.Max(1, fill.Created);
-        double beyondSdp = bytesPerOffer - sdpChars;
+        double beyondSdp = bytesPerOffer - o.SdpSize;
         double serverCpuMsPerOffer = (cpuAfterFill - cpuBefore) * 1000.0 / ProcMonitor.ClockTicksPerSecond / Math.Max(1, fill.Created);
         Console.WriteLine($"  created {fill.Created} offers from {fill.Peers.Length} peers in {Report.F(fill.Seconds)}s ({Report.F(fill.OffersPerSec)} offers/s, server CPU {Report.F(serverCpuMsPerOffer, 3)} ms/offer), failed batches {fill.FailedBatches}");
         Console.WriteLine($"  RSS right after: {Report.Mb(rssRightAfter)} MiB, settled: {Report.Mb(after)} MiB, peak ever {Report.Mb(hwm)} MiB");
-        Console.WriteLine($"  → {Report.F(bytesPerOffer, 0)} bytes per offer; beyond the {sdpChars} SDP bytes: {Report.F(beyondSdp, 0)} bytes per offer");
+        Console.WriteLine($"  → {Report.F(bytesPerOffer, 0)} bytes per offer; beyond the {o.SdpSize} SDP bytes: {Report.F(beyondSdp, 0)} bytes per offer");
 
         return new Dictionary<string, object?>
         {
@@ -52,7 +50,7 @@ public static class MemoryMode
             ["topics"] = topics,
             ["batch"] = o.BatchSize,
             ["fillTimedOut"] = fill.TimedOut,
-            ["sdpChars"] = sdpChars,
+            ["sdpChars"] = o.SdpSize,
             ["settleS"] = o.Settle,
             ["fillSeconds"] = Math.Round(fill.Seconds, 2),
             ["offersPerSec"] = Math.Round(fill.OffersPerSec, 1),

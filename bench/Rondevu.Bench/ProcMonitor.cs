@@ -10,31 +10,29 @@ namespace Rondevu.Bench;
 /// </summary>
 public sealed class ProcMonitor : IAsyncDisposable
 {
-    private readonly IReadOnlyList<int> _pids;
+    private const int ScClkTck = 2; // sysconf's _SC_CLK_TCK on Linux
+    public static readonly long ClockTicksPerSecond = SysConf(ScClkTck) is > 0 and var ticks ? ticks : 100;
+
+    private readonly int[] _pids;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _sampler;
-    private long _maxRssKb;
-    private long _startTicks;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private long _maxRssKb, _startTicks, _startRssKb, _startMachineBusy;
     private double _startS;
     private TimeSpan _clientCpuStart;
-    private long _startRssKb;
-    private long _startMachineBusy;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
 
-    public static readonly long ClockTicksPerSecond = ReadClockTicks();
-
-    public ProcMonitor(IReadOnlyList<int> pids)
+    public ProcMonitor(IEnumerable<int> pids)
     {
-        _pids = pids;
-        _sampler = pids.Count == 0 ? Task.CompletedTask : Task.Run(SampleLoop);
+        _pids = [.. pids];
+        _sampler = _pids.Length == 0 ? Task.CompletedTask : Task.Run(SampleLoop);
     }
 
     /// <summary>Starts the workers, lets them warm up, then measures one window of <c>--duration</c>: the recorder
     /// counts what ends inside it, and this, the processes' CPU and memory over it. Returns once every worker stopped.</summary>
-    public static async Task<ProcReport> MeasureWindowAsync(Options o, Recorder recorder, IEnumerable<Func<Task>> workers, double warmupSeconds)
+    public static async Task<ProcReport> MeasureWindowAsync(Options o, Recorder recorder, int workers, Func<int, Task> worker, double warmupSeconds)
     {
         await using var monitor = new ProcMonitor(o.Pids);
-        var running = workers.Select(Task.Run).ToArray();
+        var running = Enumerable.Range(0, workers).Select(i => Task.Run(() => worker(i))).ToArray();
         await Task.Delay(TimeSpan.FromSeconds(warmupSeconds));
         recorder.StartWindow(o.Duration);
         monitor.Begin();
@@ -43,8 +41,6 @@ public sealed class ProcMonitor : IAsyncDisposable
         await Task.WhenAll(running);
         return proc;
     }
-
-    public bool Enabled => _pids.Count > 0;
 
     /// <summary>Marks the start of the measured window.</summary>
     public void Begin()
@@ -61,28 +57,19 @@ public sealed class ProcMonitor : IAsyncDisposable
     {
         long ticks = CpuTicks();
         double elapsed = Math.Max(1e-9, _clock.Elapsed.TotalSeconds - _startS);
-        double clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - _clientCpuStart).TotalSeconds;
+        double client = 100.0 * (Process.GetCurrentProcess().TotalProcessorTime - _clientCpuStart).TotalSeconds / elapsed;
         long rss = RssKb();
-        long max = Math.Max(Interlocked.Read(ref _maxRssKb), rss);
         double machine = 100.0 * (MachineBusyTicks() - _startMachineBusy) / ClockTicksPerSecond / elapsed;
-        double server = Enabled ? 100.0 * (ticks - _startTicks) / ClockTicksPerSecond / elapsed : 0;
-        double client = 100.0 * clientCpu / elapsed;
-        return new ProcReport(
-            _pids.ToArray(),
-            Enabled ? Math.Round(100.0 * (ticks - _startTicks) / ClockTicksPerSecond / elapsed, 1) : null,
-            Enabled ? _startRssKb : null,
-            Enabled ? rss : null,
-            Enabled ? max : null,
-            Enabled ? HwmKb() : null,
-            Math.Round(client, 1),
-            Math.Round(machine, 1),
-            Enabled ? Math.Round(Math.Max(0, machine - server - client), 1) : null,
-            Environment.ProcessorCount);
+        double server = 100.0 * (ticks - _startTicks) / ClockTicksPerSecond / elapsed;
+        bool on = _pids.Length > 0;
+        return new ProcReport(_pids, on ? Math.Round(server, 1) : null, on ? _startRssKb : null, on ? rss : null,
+            on ? Math.Max(Interlocked.Read(ref _maxRssKb), rss) : null, on ? HwmKb() : null, Math.Round(client, 1), Math.Round(machine, 1),
+            on ? Math.Round(Math.Max(0, machine - server - client), 1) : null, Environment.ProcessorCount);
     }
 
-    public long RssKb() => _pids.Sum(p => StatusField(p, "VmRSS:"));
-    public long HwmKb() => _pids.Sum(p => StatusField(p, "VmHWM:"));
-    public long CpuTicks() => _pids.Sum(StatTicks);
+    public long RssKb() => _pids.Sum(p => ReadProc($"/proc/{p}/status", status => StatusKb(status, "VmRSS:")));
+    public long HwmKb() => _pids.Sum(p => ReadProc($"/proc/{p}/status", status => StatusKb(status, "VmHWM:")));
+    public long CpuTicks() => _pids.Sum(p => ReadProc($"/proc/{p}/stat", StatTicks));
 
     private async Task SampleLoop()
     {
@@ -90,8 +77,7 @@ public sealed class ProcMonitor : IAsyncDisposable
         {
             while (!_stop.IsCancellationRequested)
             {
-                long rss = RssKb();
-                long seen;
+                long rss = RssKb(), seen;
                 while (rss > (seen = Interlocked.Read(ref _maxRssKb)) && Interlocked.CompareExchange(ref _maxRssKb, rss, seen) != seen) { }
                 await Task.Delay(250, _stop.Token);
             }
@@ -99,62 +85,37 @@ public sealed class ProcMonitor : IAsyncDisposable
         catch (OperationCanceledException) { }
     }
 
-    public static long StatusField(int pid, string field)
+    /// <summary>A figure parsed from a /proc file; 0 when the process is gone.</summary>
+    private static long ReadProc(string path, Func<string, long> parse)
     {
         try
         {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            {
-                if (line.StartsWith(field, StringComparison.Ordinal))
-                {
-                    var parts = line[field.Length..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                    return long.Parse(parts[0], CultureInfo.InvariantCulture);
-                }
-            }
+            return parse(File.ReadAllText(path));
         }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        return 0;
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return 0; }
     }
 
+    private static long StatusKb(string status, string field) =>
+        status.Split('\n').FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal)) is { } line
+            ? long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) : 0;
+
     /// <summary>utime + stime (fields 14 and 15) in clock ticks; the command name may contain spaces, so split after ')'.</summary>
-    public static long StatTicks(int pid)
+    private static long StatTicks(string stat)
     {
-        try
-        {
-            var text = File.ReadAllText($"/proc/{pid}/stat");
-            var rest = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-            // rest[0] is field 3 (state); utime is field 14 → rest[11], stime field 15 → rest[12].
-            return long.Parse(rest[11], CultureInfo.InvariantCulture) + long.Parse(rest[12], CultureInfo.InvariantCulture);
-        }
-        catch (IOException) { return 0; }
+        // rest[0] is field 3 (state); utime is field 14 → rest[11], stime field 15 → rest[12].
+        var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(rest[11], CultureInfo.InvariantCulture) + long.Parse(rest[12], CultureInfo.InvariantCulture);
     }
 
     /// <summary>Busy ticks of the whole machine: the first line of /proc/stat, less idle and iowait.</summary>
-    public static long MachineBusyTicks()
+    private static long MachineBusyTicks() => ReadProc("/proc/stat", stat =>
     {
-        try
-        {
-            var first = File.ReadLines("/proc/stat").First();
-            var f = first.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8).Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-            return f.Sum() - f[3] - f[4];
-        }
-        catch (IOException) { return 0; }
-    }
+        var f = stat[..stat.IndexOf('\n')].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..9].Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        return f.Sum() - f[3] - f[4];
+    });
 
     [DllImport("libc", EntryPoint = "sysconf")]
     private static extern long SysConf(int name);
-
-    private static long ReadClockTicks()
-    {
-        try
-        {
-            const int ScClkTck = 2; // _SC_CLK_TCK on Linux
-            long v = SysConf(ScClkTck);
-            return v > 0 ? v : 100;
-        }
-        catch (Exception) { return 100; }
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -14,7 +14,7 @@ public static class PublishMode
     {
         string topic = $"bench/{Payloads.RandomHex(4)}/publish-{o.Offers}";
         Console.WriteLine($"publish: K={o.Offers} offers in topic {topic}, {o.Concurrency} writers, {o.Warmup}s warm-up + {o.Duration}s");
-        var fill = await Fill.RunAsync(o, topic, o.Offers, o.SdpSize);
+        var fill = await Fill.RunAsync(o, topic, o.Offers);
         Console.WriteLine($"  filled {fill.Created} offers in {Report.F(fill.Seconds)}s ({Report.F(fill.OffersPerSec)} offers/s)");
 
         var recorder = new Recorder();
@@ -34,7 +34,7 @@ public static class PublishMode
             }
         }
 
-        var proc = await ProcMonitor.MeasureWindowAsync(o, recorder, writers.Select(w => (Func<Task>)(() => Writer(w))), o.Warmup);
+        var proc = await ProcMonitor.MeasureWindowAsync(o, recorder, writers.Length, i => Writer(writers[i]), o.Warmup);
 
         var publish = recorder.Route(RPublish).Summarize(o.Duration);
         var delete = recorder.Route(RDelete).Summarize(o.Duration);

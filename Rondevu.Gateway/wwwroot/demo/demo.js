@@ -9,42 +9,34 @@ const WAIT_SECONDS = 10;  // long poll: the server answers as soon as there is n
 const RTC_CONFIG = { iceServers: [] };
 
 const $ = (id) => document.getElementById(id);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let credentials = null;          // { peerId, secret }
 const seenPeers = new Set();     // peers we already answered or were answered by
 let session = null;              // the one connection of this page
 
-class ApiError extends Error {
-  constructor(status, message) {
-    super(message);
-    this.status = status;
-  }
-}
-
 async function call(method, path, body, { auth = true, signal } = {}) {
-  const headers = {};
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const headers = body === undefined ? {} : { 'Content-Type': 'application/json' };
   if (auth) headers.Authorization = `Bearer ${credentials.peerId}:${credentials.secret}`;
-  const response = await fetch(API + path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal,
-  });
+  const response = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, data.error ?? response.statusText);
+  if (!response.ok) throw Object.assign(new Error(data.error ?? response.statusText), { status: response.status });
   return data;
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const publicGet = (path) => call('GET', path, undefined, { auth: false });
 
 // ---- UI helpers -------------------------------------------------------------------------------
 
-function log(text) {
-  const item = document.createElement('li');
-  item.textContent = `${new Date().toLocaleTimeString()} ${text}`;
-  $('log').prepend(item);
+/** A new element: its properties, its data-* attributes, then its children. */
+function el(tag, properties = {}, dataset = {}, ...children) {
+  const element = Object.assign(document.createElement(tag), properties);
+  Object.assign(element.dataset, dataset);
+  element.append(...children);
+  return element;
 }
+
+const log = (text) => $('log').prepend(el('li', { textContent: `${new Date().toLocaleTimeString()} ${text}` }));
 
 function showError(text) {
   $('error').textContent = text;
@@ -52,36 +44,37 @@ function showError(text) {
   if (text) log(`error: ${text}`);
 }
 
-function setState(id, value) {
+/** `action` with its failure shown as "<what> failed: <message>". */
+const reporting = (what, action) => (...args) => action(...args).catch((error) => showError(`${what} failed: ${error.message}`));
+
+/** Shows a value as text and in a data attribute, where tests and styles read it. */
+function show(id, value, attribute = 'state') {
   $(id).textContent = value;
-  $(id).dataset.state = value;
+  $(id).dataset[attribute] = value;
 }
 
-function addChat(from, text) {
-  const item = document.createElement('li');
-  item.dataset.testid = 'chat-message';
-  item.dataset.from = from;
-  item.className = from;
-  item.textContent = `${from === 'me' ? 'me' : 'peer'}: ${text}`;
-  $('chat-log').append(item);
+const setSignaling = (text) => { $('signaling-state').textContent = text; };
+
+function showSession(role, connection) {
+  $('role').textContent = role;
+  show('connection-state', connection);
+  show('channel-state', 'none');
 }
+
+const addChat = (from, text) =>
+  $('chat-log').append(el('li', { className: from, textContent: `${from === 'me' ? 'me' : 'peer'}: ${text}` }, { testid: 'chat-message', from }));
 
 function updateControls() {
   const open = session?.channel?.readyState === 'open';
-  $('chat-input').disabled = !open;
-  $('chat-send').disabled = !open;
+  $('chat-input').disabled = $('chat-send').disabled = !open;
   $('hangup').disabled = !session;
-  $('publish').disabled = !!session;
-  for (const button of document.querySelectorAll('[data-testid="answer-button"]')) button.disabled = !!session;
+  for (const control of [$('publish'), ...document.querySelectorAll('[data-testid="answer-button"]')]) control.disabled = !!session;
 }
-
-// ---- Registration -----------------------------------------------------------------------------
 
 async function ensureRegistered() {
   if (credentials) return credentials;
   credentials = await call('POST', '/register', {}, { auth: false });
-  $('peer-id').textContent = credentials.peerId;
-  $('peer-id').dataset.peerId = credentials.peerId;
+  show('peer-id', credentials.peerId, 'peerId');
   log(`registered as ${credentials.peerId}`);
   return credentials;
 }
@@ -95,22 +88,19 @@ function startSession(role) {
     held: null, closed: false, startedAt: performance.now(),
   };
   session = current;
-  $('role').textContent = role;
-  setState('connection-state', pc.connectionState);
-  setState('channel-state', 'none');
+  showSession(role, pc.connectionState);
   $('connect-time').textContent = '';
   showError('');
 
   pc.onicecandidate = ({ candidate }) => {
-    if (candidate && candidate.candidate) {
-      log(`local candidate ${candidate.address ?? '?'}:${candidate.port ?? '?'} ${candidate.protocol ?? ''} ${candidate.type ?? ''}`);
-      current.pending.push(candidate.toJSON());
-      postCandidates(current);
-    }
+    if (!candidate?.candidate) return;
+    log(`local candidate ${candidate.address ?? '?'}:${candidate.port ?? '?'} ${candidate.protocol ?? ''} ${candidate.type ?? ''}`);
+    current.pending.push(candidate.toJSON());
+    postCandidates(current);
   };
   pc.onconnectionstatechange = () => {
     if (current.closed) return;
-    setState('connection-state', pc.connectionState);
+    show('connection-state', pc.connectionState);
     log(`connection ${pc.connectionState}`);
     if (pc.connectionState === 'connected') {
       $('connect-time').textContent = `${Math.round(performance.now() - current.startedAt)} ms`;
@@ -126,24 +116,32 @@ function wireChannel(current, channel) {
   current.channel = channel;
   const update = () => {
     if (current.closed) return;
-    setState('channel-state', channel.readyState);
+    show('channel-state', channel.readyState);
     updateControls();
   };
-  channel.onopen = () => { update(); log('data channel open'); };
-  channel.onclose = () => { update(); log('data channel closed'); };
+  channel.onopen = channel.onclose = ({ type }) => { update(); log(`data channel ${type === 'open' ? 'open' : 'closed'}`); };
   channel.onmessage = ({ data }) => addChat('peer', String(data));
   update();
 }
 
 const active = (current) => session === current && !current.closed;
+const connecting = (current) => active(current) && !['connected', 'failed', 'closed'].includes(current.pc.connectionState);
 
-/** A GET held by the server until there is news (or WAIT_SECONDS pass); closing the session cancels it. */
-async function longPoll(current, path) {
-  current.held = new AbortController();
-  try {
-    return await call('GET', `${path}&wait=${WAIT_SECONDS}`, undefined, { signal: current.held.signal });
-  } finally {
-    current.held = null;
+/**
+ * While `wanted()`: a GET of `path()` held by the server until there is news (or WAIT_SECONDS pass), its result
+ * handed to `handle`. Closing the session cancels the held GET; a failure is logged and retried.
+ */
+async function pollWhile(current, what, wanted, path, handle) {
+  while (wanted()) {
+    try {
+      const { signal } = (current.held = new AbortController());
+      const result = await call('GET', `${path()}&wait=${WAIT_SECONDS}`, undefined, { signal }).finally(() => { current.held = null; });
+      await handle(result);
+    } catch (error) {
+      if (!wanted()) return;
+      log(`polling ${what} failed: ${error.message}`);
+      await sleep(POLL_MS);
+    }
   }
 }
 
@@ -159,110 +157,78 @@ async function postCandidates(current) {
   postCandidates(current);
 }
 
-const connecting = (current) => active(current) && !['connected', 'failed', 'closed'].includes(current.pc.connectionState);
-
-/** Reads the other side's candidates until the connection is up (or gone). */
-async function pollCandidates(current) {
+/** Once answered, both sides trickle their candidates and read the other's until the connection is up (or gone). */
+async function exchangeCandidates(current) {
+  setSignaling('answered: exchanging ICE');
+  postCandidates(current);
   let since = 0;
-  while (connecting(current)) {
-    try {
-      const { candidates } = await longPoll(current, `/offers/${current.offerId}/ice-candidates?since=${since}`);
-      for (const item of candidates) {
-        since = Math.max(since, item.createdAt);
-        if (active(current)) await current.pc.addIceCandidate(item.candidate);
-      }
-      if (candidates.length) log(`received ${candidates.length} ICE candidate(s)`);
-    } catch (error) {
-      if (!connecting(current)) return;
-      log(`polling candidates failed: ${error.message}`);
-      await sleep(POLL_MS);
+  await pollWhile(current, 'candidates', () => connecting(current), () => `/offers/${current.offerId}/ice-candidates?since=${since}`, async ({ candidates }) => {
+    for (const item of candidates) {
+      since = Math.max(since, item.createdAt);
+      if (active(current)) await current.pc.addIceCandidate(item.candidate);
     }
+    if (candidates.length) log(`received ${candidates.length} ICE candidate(s)`);
+  });
+  if (active(current)) setSignaling('done');
+}
+
+/** Runs one side's signaling in a new session (one at a time); a failure is shown and ends the session. */
+async function runSession(role, signal, failure, { keepError = false } = {}) {
+  if (session) return;
+  let current = null;
+  try {
+    await ensureRegistered();
+    current = startSession(role);
+    await signal(current);
+  } catch (error) {
+    showError(failure(error));
+    if (current) closeSession(current, { keepError });
   }
 }
 
-async function publish(event) {
+function publish(event) {
   event.preventDefault();
-  if (session) return;
   const topics = $('publish-topics').value.split(',').map((t) => t.trim()).filter(Boolean);
   const secret = $('publish-secret').value;
   const info = $('publish-info').value.trim();
-  let current = null;
-  try {
-    await ensureRegistered();
-    current = startSession('offerer');
+  return runSession('offerer', async (current) => {
     wireChannel(current, current.pc.createDataChannel('chat'));
     await current.pc.setLocalDescription(await current.pc.createOffer());
-
-    const offer = { sdp: current.pc.localDescription.sdp, topics, ttl: 300000 };
-    if (secret) offer.secret = secret;
-    if (info) offer.info = info;
-    $('signaling-state').textContent = 'publishing';
+    const offer = { sdp: current.pc.localDescription.sdp, topics, ttl: 300000, ...(secret && { secret }), ...(info && { info }) };
+    setSignaling('publishing');
     const { offers: [created] } = await call('POST', '/offers', { offers: [offer] });
     current.offerId = created.id;
     current.ready = true;
-    $('offer-id').textContent = created.id;
-    $('offer-id').dataset.offerId = created.id;
-    $('signaling-state').textContent = 'waiting for an answer';
+    show('offer-id', created.id, 'offerId');
+    setSignaling('waiting for an answer');
     log(`published offer ${created.id} on ${topics.join(', ')}`);
     postCandidates(current);
-    await waitForAnswer(current);
-  } catch (error) {
-    showError(`Publishing failed: ${error.message}`);
-    if (current) closeSession(current);
-  }
-}
-
-async function waitForAnswer(current) {
-  let since = 0;
-  let answer = null;
-  while (!answer && active(current)) {
-    try {
-      const { answers } = await longPoll(current, `/offers/answers?since=${since}`);
+    let since = 0;
+    let answered = null;
+    await pollWhile(current, 'answers', () => !answered && active(current), () => `/offers/answers?since=${since}`, ({ answers }) => {
       since = Math.max(since, ...answers.map((a) => a.answeredAt));
-      answer = answers.find((a) => a.offerId === current.offerId);
-    } catch (error) {
-      if (!active(current)) return;
-      log(`polling answers failed: ${error.message}`);
-      await sleep(POLL_MS);
-    }
-  }
-  if (!answer) return;
-  seenPeers.add(answer.answererId);
-  log(`answered by ${answer.answererId}`);
-  $('signaling-state').textContent = 'answered: exchanging ICE';
-  await current.pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
-  await pollCandidates(current);
-  if (active(current)) $('signaling-state').textContent = 'done';
+      answered = answers.find((a) => a.offerId === current.offerId);
+    });
+    if (!answered) return;
+    seenPeers.add(answered.answererId);
+    log(`answered by ${answered.answererId}`);
+    await current.pc.setRemoteDescription({ type: 'answer', sdp: answered.sdp });
+    await exchangeCandidates(current);
+  }, (error) => `Publishing failed: ${error.message}`);
 }
 
-async function answer(offer, secret) {
-  if (session) return;
-  let current = null;
-  try {
-    await ensureRegistered();
-    current = startSession('answerer');
-    current.offerId = offer.id;
-    await current.pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
-    await current.pc.setLocalDescription(await current.pc.createAnswer());
-    $('signaling-state').textContent = 'answering';
-    const body = { sdp: current.pc.localDescription.sdp };
-    if (secret) body.secret = secret;
-    await call('POST', `/offers/${offer.id}/answer`, body);
-  } catch (error) {
-    const reason = error.status === 403 ? 'wrong or missing secret' : error.message;
-    showError(`Answer refused (${error.status ?? 'error'}): ${reason}`);
-    if (current) closeSession(current, { keepError: true });
-    return;
-  }
+const answer = (offer, secret) => runSession('answerer', async (current) => {
+  current.offerId = offer.id;
+  await current.pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+  await current.pc.setLocalDescription(await current.pc.createAnswer());
+  setSignaling('answering');
+  await call('POST', `/offers/${offer.id}/answer`, { sdp: current.pc.localDescription.sdp, ...(secret && { secret }) });
   seenPeers.add(offer.peerId);
   current.ready = true;
   $('offer-id').textContent = offer.id;
-  $('signaling-state').textContent = 'answered: exchanging ICE';
   log(`answered offer ${offer.id} of ${offer.peerId}`);
-  postCandidates(current);
-  await pollCandidates(current);
-  if (active(current)) $('signaling-state').textContent = 'done';
-}
+  await exchangeCandidates(current);
+}, (error) => `Answer refused (${error.status ?? 'error'}): ${error.status === 403 ? 'wrong or missing secret' : error.message}`, { keepError: true });
 
 function closeSession(current, { keepError = false } = {}) {
   if (current.closed) return;
@@ -270,96 +236,48 @@ function closeSession(current, { keepError = false } = {}) {
   current.held?.abort();
   current.channel?.close();
   current.pc.close();
-  if (current.role === 'offerer' && current.offerId) {
-    call('DELETE', `/offers/${current.offerId}`).catch(() => {});
-  }
+  if (current.role === 'offerer' && current.offerId) call('DELETE', `/offers/${current.offerId}`).catch(() => {});
   if (session === current) session = null;
-  $('role').textContent = 'none';
-  $('signaling-state').textContent = 'idle';
-  setState('connection-state', 'closed');
-  setState('channel-state', 'none');
+  showSession('none', 'closed');
+  setSignaling('idle');
   if (!keepError) showError('');
   updateControls();
 }
 
 // ---- Topics and discovery -----------------------------------------------------------------------
 
-async function refreshTopics() {
-  try {
-    const { topics, total } = await call('GET', '/topics?limit=50', undefined, { auth: false });
-    const list = $('topics');
-    list.replaceChildren(...topics.map(({ topic, activePeers }) => {
-      const item = document.createElement('li');
-      item.dataset.testid = 'topic';
-      item.dataset.topic = topic;
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.textContent = `${topic} (${activePeers} peer${activePeers === 1 ? '' : 's'})`;
-      button.onclick = () => { $('discover-topic').value = topic; discover(); };
-      item.append(button);
-      return item;
-    }));
-    if (topics.length === 0) list.innerHTML = '<li>No topics with live offers yet.</li>';
-    log(`${total} topic(s)`);
-  } catch (error) {
-    showError(`Listing topics failed: ${error.message}`);
-  }
-}
+const refreshTopics = reporting('Listing topics', async () => {
+  const { topics, total } = await publicGet('/topics?limit=50');
+  $('topics').replaceChildren(...topics.map(({ topic, activePeers }) => el('li', {}, { testid: 'topic', topic }, el('button', {
+    type: 'button', textContent: `${topic} (${activePeers} peer${activePeers === 1 ? '' : 's'})`,
+    onclick: () => { $('discover-topic').value = topic; discover(); },
+  }))));
+  if (topics.length === 0) $('topics').innerHTML = '<li>No topics with live offers yet.</li>';
+  log(`${total} topic(s)`);
+});
 
-async function discover(event) {
+const discover = reporting('Discovery', async (event) => {
   event?.preventDefault();
   const topic = $('discover-topic').value.trim();
   if (!topic) return;
-  let query = '?limit=20';
-  if ($('discover-hide-seen').checked) {
-    const hidden = [...seenPeers];
-    if (credentials) hidden.push(credentials.peerId);
-    if (hidden.length) query += `&bloom=${encodeURIComponent(toBase64(createBloom(hidden)))}`;
-  }
-  try {
-    const result = await call('GET', `/offers/by-topic/${encodeURIComponent(topic)}${query}`, undefined, { auth: false });
-    $('discover-summary').textContent = `${result.returned} shown of ${result.total} live offer(s) on "${result.topic}"`;
-    $('offers').replaceChildren(...result.offers.map(renderOffer));
-    updateControls();
-  } catch (error) {
-    showError(`Discovery failed: ${error.message}`);
-  }
-}
+  // "Hide seen" leaves out, through a Bloom filter of their ids, the peers met before and this page itself.
+  const hidden = $('discover-hide-seen').checked ? [...seenPeers, ...(credentials ? [credentials.peerId] : [])] : [];
+  const query = `?limit=20${hidden.length ? `&bloom=${encodeURIComponent(toBase64(createBloom(hidden)))}` : ''}`;
+  const result = await publicGet(`/offers/by-topic/${encodeURIComponent(topic)}${query}`);
+  $('discover-summary').textContent = `${result.returned} shown of ${result.total} live offer(s) on "${result.topic}"`;
+  $('offers').replaceChildren(...result.offers.map(renderOffer));
+  updateControls();
+});
 
 function renderOffer(offer) {
-  const item = document.createElement('li');
-  item.dataset.testid = 'offer';
-  item.dataset.offerId = offer.id;
-  item.dataset.peerId = offer.peerId;
-  item.dataset.hasSecret = String(offer.hasSecret);
-
-  const title = document.createElement('span');
-  title.textContent = `${offer.hasSecret ? '🔒 ' : ''}peer ${offer.peerId.slice(0, 8)}… · ${offer.topics.join(', ')}`;
-  item.append(title);
-  if (offer.info) {
-    const info = document.createElement('em');
-    info.dataset.testid = 'offer-info';
-    info.textContent = ` “${offer.info}”`;
-    item.append(info);
-  }
-  let secret = null;
-  if (offer.hasSecret) {
-    secret = document.createElement('input');
-    secret.dataset.testid = 'answer-secret';
-    secret.placeholder = 'secret';
-    secret.autocomplete = 'off';
-    item.append(' ', secret);
-  }
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.dataset.testid = 'answer-button';
-  button.textContent = 'Answer';
-  button.onclick = () => answer(offer, secret?.value ?? '');
-  item.append(' ', button);
-  return item;
+  const secret = offer.hasSecret ? el('input', { placeholder: 'secret', autocomplete: 'off' }, { testid: 'answer-secret' }) : null;
+  return el('li', {}, { testid: 'offer', offerId: offer.id, peerId: offer.peerId, hasSecret: String(offer.hasSecret) },
+    el('span', { textContent: `${offer.hasSecret ? '🔒 ' : ''}peer ${offer.peerId.slice(0, 8)}… · ${offer.topics.join(', ')}` }),
+    ...(offer.info ? [el('em', { textContent: ` “${offer.info}”` }, { testid: 'offer-info' })] : []),
+    ...(secret ? [' ', secret] : []),
+    ' ',
+    el('button', { type: 'button', textContent: 'Answer', onclick: () => answer(offer, secret?.value ?? '') }, { testid: 'answer-button' }));
 }
-
-// ---- Chat ---------------------------------------------------------------------------------------
 
 function send(event) {
   event.preventDefault();
@@ -372,7 +290,7 @@ function send(event) {
 
 // ---- Wiring -------------------------------------------------------------------------------------
 
-$('register').onclick = () => ensureRegistered().catch((error) => showError(`Registration failed: ${error.message}`));
+$('register').onclick = reporting('Registration', ensureRegistered);
 $('publish-form').onsubmit = publish;
 $('topics-refresh').onclick = refreshTopics;
 $('discover-form').onsubmit = discover;
