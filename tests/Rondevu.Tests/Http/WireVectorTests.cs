@@ -46,6 +46,21 @@ public sealed class WireVectorTests(GatewayFixture gateway)
         Assert.NotEqual(Vectors.Credentials[0].AuthSecret, Vectors.Credentials[2].AuthSecret);
     }
 
+    /// <summary>Proven credentials are remembered; that must never let another secret or another peer through.</summary>
+    [Fact]
+    public void A_proven_credential_does_not_let_another_secret_or_peer_through()
+    {
+        var cipher = new CredentialCipher(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var otherKey = new CredentialCipher(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var peer = Rondevu.Grains.Ids.New();
+        var secret = cipher.Issue(peer);
+
+        Assert.Null(cipher.Verify(peer, secret));
+        Assert.Null(cipher.Verify(peer, secret));
+        Assert.Equal("Invalid credentials: secret failed verification", cipher.Verify(peer, otherKey.Issue(peer)));
+        Assert.Equal("Invalid credentials: secret does not match peerId", cipher.Verify(Rondevu.Grains.Ids.New(), secret));
+    }
+
     [Theory]
     [MemberData(nameof(CredentialIndexes))]
     public void CredentialCipher_issues_exactly_the_vector_secret(int index)
