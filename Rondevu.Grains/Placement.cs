@@ -40,8 +40,8 @@ public sealed class ShardPlacementDirector : IPlacementDirector
             TopicShardPlacement => (uint)TopicShards.Of(GrainReferences.TopicOf(id.Key.ToString()!)),
             _ => Ids.ShardOf(id.Key.ToString()!),
         };
-        var silos = context.GetCompatibleSilos(target);
-        Array.Sort(silos);
+        // A sorted copy: the array Orleans hands out may be its own cached list.
+        var silos = context.GetCompatibleSilos(target).Order().ToArray();
         return Task.FromResult(silos[shard % (uint)silos.Length]);
     }
 }
