@@ -93,7 +93,10 @@ public static class GatewayHosting
     public static WebApplicationBuilder AddRondevuHttp(this WebApplicationBuilder builder)
     {
         builder.Services.ConfigureHttpJsonOptions(options =>
-            options.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull);
+        {
+            options.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, ResponseJson.Default);
+        });
         builder.Services.AddCors();
         builder.Services.AddOptions<CorsOptions>().Configure<IOptions<GatewaySettings>>((cors, gateway) =>
             cors.AddDefaultPolicy(policy =>
