@@ -21,7 +21,7 @@ public static class RondevuSiloExtensions
         silo.Services.TryAddSingleton<RondevuMetrics>();
         silo.Services.AddPlacementDirector<OwnerPlacement, ShardPlacementDirector>();
         silo.Services.AddPlacementDirector<TopicShardPlacement, ShardPlacementDirector>();
-        silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IOfferSweeperGrain>(0).StartAsync());
+        silo.Services.AddHostedService<SweepStarter>();
         return silo;
     }
 

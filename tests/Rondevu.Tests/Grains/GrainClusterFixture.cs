@@ -65,6 +65,9 @@ public sealed class GrainClusterFixture : IAsyncLifetime
         await Offer(offer.Id).AddCandidatesAsync(peer, ["{}"]);
         await Offer(offer.Id).DeleteAsync(peer);
         await IsStoredAsync(offer.Id);
+        // The sweep registers its reminder in the background once the silos have started (SweepStarter).
+        await Eventually(async () => await RemindersOfAsync(Grains.GetGrain<IOfferSweeperGrain>(0)) == 1,
+            TimeSpan.FromSeconds(30), "the sweeper's reminder");
     }
 
     public async Task DisposeAsync()
