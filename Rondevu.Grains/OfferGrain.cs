@@ -16,7 +16,6 @@ namespace Rondevu.Grains;
 /// discovered, and an activation costs several times what its stored state does.
 /// </remarks>
 [CollectionAgeLimit(Minutes = 2)]
-[OwnerPlacement]
 public sealed class OfferGrain(
     [PersistentState("offer", RondevuSiloExtensions.StorageName)] IPersistentState<OfferState> offer,
     IOptions<RondevuOptions> options,

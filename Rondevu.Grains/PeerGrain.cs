@@ -16,7 +16,6 @@ namespace Rondevu.Grains;
 /// a change to interleave with.
 /// </remarks>
 [Reentrant]
-[OwnerPlacement]
 public sealed class PeerGrain : Grain, IPeerGrain, IPeerInbox
 {
     private readonly IOfferCatalog _catalog;
@@ -81,7 +80,7 @@ public sealed class PeerGrain : Grain, IPeerGrain, IPeerInbox
             return new PublishResult(true, []);
         }
 
-        var ids = drafts.Select(_ => Ids.NewOffer(PeerId)).ToArray();
+        var ids = drafts.Select(_ => Ids.New()).ToArray();
         var reservation = new Reservation(drafts.Length);
         _reserved += drafts.Length;
         try

@@ -19,8 +19,7 @@ public static class RondevuSiloExtensions
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<RondevuMetrics>();
-        silo.Services.AddPlacementDirector<OwnerPlacement, ShardPlacementDirector>();
-        silo.Services.AddPlacementDirector<TopicShardPlacement, ShardPlacementDirector>();
+        silo.Services.AddPlacementDirector<TopicShardPlacement, TopicShardPlacementDirector>();
         silo.Services.AddHostedService<SweepStarter>();
         return silo;
     }
