@@ -83,8 +83,14 @@ public static class GatewayHosting
     {
         builder.Services.AddSingleton(sp =>
             new CredentialCipher(Convert.FromHexString(sp.GetRequiredService<IOptions<GatewaySettings>>().Value.AuthSecret!)));
-        builder.Services.AddAuthentication(BearerCredentialHandler.SchemeName)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerCredentialHandler>(BearerCredentialHandler.SchemeName, null);
+        // The core services, not AddAuthentication: that also starts ASP.NET's Data Protection, which reads (or
+        // writes) an XML key ring at every start and stays in memory, while credentials here are sealed with AUTH_SECRET.
+        builder.Services.AddAuthenticationCore(options =>
+        {
+            options.DefaultScheme = BearerCredentialHandler.SchemeName;
+            options.AddScheme<BearerCredentialHandler>(BearerCredentialHandler.SchemeName, displayName: null);
+        });
+        builder.Services.AddWebEncoders();
         builder.Services.AddAuthorization();
         return builder;
     }

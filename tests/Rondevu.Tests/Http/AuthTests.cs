@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Rondevu.Tests.Http;
 
@@ -114,5 +116,12 @@ public sealed class AuthTests(GatewayFixture gateway)
     public async Task Public_routes_need_no_credentials(string path)
     {
         Expect.Ok(await _api.Get(path));
+    }
+
+    [Fact]
+    public void The_gateway_keeps_no_data_protection_key_ring()
+    {
+        // Credentials are sealed with AUTH_SECRET; ASP.NET's key ring would be read or written at every start and held in memory.
+        Assert.Null(gateway.Factory.Services.GetService<IDataProtectionProvider>());
     }
 }
