@@ -34,15 +34,15 @@ public sealed class CredentialCipher(byte[] key)
     /// <summary>Null when the secret proves the peer id; otherwise why not, fit for a 401 message.</summary>
     public string? Verify(string peerId, string secret)
     {
-        var credential = string.Concat(peerId, ":", secret);
-        if (_verified.TryGetValue(credential, out _))
+        // A secret seals exactly one peer id, so it is the key and that id the value: no string built per request.
+        if (_verified.TryGetValue(secret, out string? proven) && proven == peerId)
         {
             return null;
         }
         var failure = Decrypt(peerId, secret);
         if (failure is null)
         {
-            _verified.Set(credential, true, VerifiedEntry);
+            _verified.Set(secret, peerId, VerifiedEntry);
         }
         return failure;
     }
