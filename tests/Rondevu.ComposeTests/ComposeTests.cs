@@ -151,11 +151,19 @@ public sealed class ComposeTests(ComposeFixture compose, ITestOutputHelper outpu
     public async Task Killed_silo_container_loses_no_acknowledged_write_and_races_keep_one_winner()
     {
         var scenario = new FailoverScenario(G1, Lb, _run, Report);
-        await scenario.RunAsync(async () =>
+        try
         {
-            var kill = await compose.RunScriptAsync(TimeSpan.FromMinutes(1), "kill-silo", "2");
-            Assert.True(kill.ExitCode == 0, $"kill-silo 2: {kill.Output}");
-        });
+            await scenario.RunAsync(async () =>
+            {
+                var kill = await compose.RunScriptAsync(TimeSpan.FromMinutes(1), "kill-silo", "2");
+                Assert.True(kill.ExitCode == 0, $"kill-silo 2: {kill.Output}");
+            });
+        }
+        catch
+        {
+            Report(await compose.LoggedErrorsAsync());
+            throw;
+        }
 
         var restart = await compose.RunScriptAsync(TimeSpan.FromMinutes(3), "restart-silo", "2");
         Assert.True(restart.ExitCode == 0, $"restart-silo 2: {restart.Output}");
