@@ -22,8 +22,10 @@ public static class ErrorHandling
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 ApiErrors.Create(StatusCodes.Status413PayloadTooLarge, "Request body too large"),
             BadHttpRequestException bad => ApiErrors.Create(bad.StatusCode, $"Bad request: {bad.Message}"),
-            // A silo or the connection to it went away mid-call: the client may retry, on any gateway.
-            TimeoutException or OrleansException =>
+            // A silo or the connection to it went away mid-call, or the runtime gave up on the call (a message that
+            // expired while its grain was being placed is an OperationCanceledException): the client may retry, on
+            // any gateway. A cancellation the client caused never gets here: the middleware answers 499 for it.
+            TimeoutException or OrleansException or OperationCanceledException =>
                 ApiErrors.Create(StatusCodes.Status503ServiceUnavailable, "Service temporarily unavailable; retry"),
             _ => ApiErrors.Create(StatusCodes.Status500InternalServerError, "Internal server error"),
         };

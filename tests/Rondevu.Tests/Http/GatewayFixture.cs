@@ -81,6 +81,8 @@ public abstract class GatewayFixtureBase : IAsyncLifetime
 
     public ParkedWaits ParkedWaits { get; } = new();
 
+    public FailingCalls FailingCalls { get; } = new();
+
     protected abstract void Configure(Dictionary<string, string?> settings);
 
     protected virtual void ConfigureServices(IServiceCollection services)
@@ -90,6 +92,7 @@ public abstract class GatewayFixtureBase : IAsyncLifetime
         // the clock by minutes does not make them think a silo died or every grain went idle.
         services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
         services.AddSingleton<IIncomingGrainCallFilter>(ParkedWaits);
+        services.AddSingleton<IIncomingGrainCallFilter>(FailingCalls);
     }
 
     public async Task InitializeAsync()
