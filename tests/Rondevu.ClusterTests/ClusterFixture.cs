@@ -242,6 +242,10 @@ public sealed class ClusterFixture : IAsyncLifetime
         return text.ToString();
     }
 
+    /// <summary>What gateways and silos logged as errors (<see cref="LoggedErrors"/>).</summary>
+    public string LoggedErrorsSummary() => !Directory.Exists(ClusterDir) ? "" : LoggedErrors.Summarize(
+        Directory.EnumerateFiles(ClusterDir, "*.log").Order().Select(file => (Path.GetFileNameWithoutExtension(file), File.ReadAllText(file))));
+
     public void Log(string message) => _sink.OnMessage(new DiagnosticMessage($"[cluster] {message}"));
 
     private void CopyBuildOutput(string project)

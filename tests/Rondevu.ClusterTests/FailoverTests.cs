@@ -13,13 +13,21 @@ public sealed partial class ClusterTests
     public async Task Killed_silo_loses_no_acknowledged_write_and_races_keep_one_winner()
     {
         var scenario = new FailoverScenario(G1, G2, _run, Report);
-        await scenario.RunAsync(
-            async () =>
-            {
-                var kill = await cluster.RunScriptAsync(TimeSpan.FromMinutes(1), "kill-silo", "2");
-                Assert.True(kill.ExitCode == 0, $"kill-silo 2: {kill.Output}");
-            },
-            sinceKill => WatchDeathAsync(cluster.SiloPortBase + 2, sinceKill));
+        try
+        {
+            await scenario.RunAsync(
+                async () =>
+                {
+                    var kill = await cluster.RunScriptAsync(TimeSpan.FromMinutes(1), "kill-silo", "2");
+                    Assert.True(kill.ExitCode == 0, $"kill-silo 2: {kill.Output}");
+                },
+                sinceKill => WatchDeathAsync(cluster.SiloPortBase + 2, sinceKill));
+        }
+        catch
+        {
+            Report(cluster.LoggedErrorsSummary());
+            throw;
+        }
 
         var restart = await cluster.RunScriptAsync(TimeSpan.FromMinutes(2), "restart-silo", "2");
         Assert.True(restart.ExitCode == 0, $"restart-silo 2: {restart.Output}\n{cluster.LogTails()}");

@@ -14,7 +14,7 @@ public sealed class ComposeCollection : ICollectionFixture<ComposeFixture>
 /// <c>down</c> at the end, also after a failure. The load balancer and each gateway are published on
 /// 127.0.0.1 only, and all test traffic goes there.
 /// </summary>
-public sealed partial class ComposeFixture : IAsyncLifetime
+public sealed class ComposeFixture : IAsyncLifetime
 {
     /// <summary>POST /register per client IP and minute on each gateway: low enough that a test can use it
     /// up to tell which client IP a gateway sees, above what the other tests register in a minute.</summary>
@@ -147,28 +147,19 @@ public sealed partial class ComposeFixture : IAsyncLifetime
         return ids.Trim().Split('\n')[0];
     }
 
-    /// <summary>The errors ("fail:" and "crit:" lines) that gateways and silos logged, one example per service and
-    /// exception type with its count, for a test's failure message: a 500 names no exception, and the
-    /// containers' logs go with <c>down</c>.</summary>
+    /// <summary>What gateways and silos logged as errors (<see cref="LoggedErrors"/>), before <c>down</c> removes their logs.</summary>
     public async Task<string> LoggedErrorsAsync()
     {
-        var errors = new List<(string Service, string Line)>();
+        var logs = new List<(string, string)>();
         foreach (var service in new[] { "gateway1", "gateway2", "silo1", "silo2", "silo3" })
         {
             var id = await ContainerAsync(service);
             if (id.Length == 0) continue;
-            var logs = await Script.RunAsync("docker", ["logs", id], env: null, TimeSpan.FromMinutes(1), workingDirectory: Root);
-            errors.AddRange(logs.Output.Split('\n')
-                .Where(l => l.Contains(" fail: ", StringComparison.Ordinal) || l.Contains(" crit: ", StringComparison.Ordinal))
-                .Select(l => (service, l)));
+            var result = await Script.RunAsync("docker", ["logs", id], env: null, TimeSpan.FromMinutes(1), workingDirectory: Root);
+            logs.Add((service, result.Output));
         }
-        var kinds = errors.GroupBy(e => (e.Service, Exception: ExceptionType().Match(e.Line).Value))
-            .Select(g => $"{g.Key.Service}, {g.Count()} x {(g.Key.Exception.Length > 0 ? g.Key.Exception : "no exception")}, e.g. {g.First().Line[..Math.Min(g.First().Line.Length, 700)]}");
-        return errors.Count == 0 ? "no errors logged" : $"{errors.Count} errors logged:\n" + string.Join('\n', kinds);
+        return LoggedErrors.Summarize(logs);
     }
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"[A-Za-z.]+Exception\b")]
-    private static partial System.Text.RegularExpressions.Regex ExceptionType();
 
     public void Log(string message) => _sink.OnMessage(new DiagnosticMessage($"[compose] {message}"));
 
