@@ -65,9 +65,10 @@ public sealed class GrainClusterFixture : IAsyncLifetime
         await Offer(offer.Id).AddCandidatesAsync(peer, ["{}"]);
         await Offer(offer.Id).DeleteAsync(peer);
         await IsStoredAsync(offer.Id);
-        // The sweep registers its reminder in the background once the silos have started (SweepStarter).
+        // The sweep registers its reminder in the background once the silos have started (SweepStarter), retrying
+        // while the cluster forms: on a busy machine that can take a few of its attempts.
         await Eventually(async () => await RemindersOfAsync(Grains.GetGrain<IOfferSweeperGrain>(0)) == 1,
-            TimeSpan.FromSeconds(30), "the sweeper's reminder");
+            TimeSpan.FromSeconds(90), "the sweeper's reminder");
     }
 
     public async Task DisposeAsync()
