@@ -10,7 +10,7 @@ public interface IOfferGrain : IGrainWithStringKey
     Task<OfferView?> GetAsync();
 
     [Alias("Answer")]
-    Task<AnswerResult> AnswerAsync(string answererId, string sdp, string? secret);
+    Task<AnswerResult> AnswerAsync(string answererId, Utf8Text sdp, string? secret);
 
     [Alias("AddCandidates")]
     Task<CandidatesAdded> AddCandidatesAsync(string peerId, string[] candidates);

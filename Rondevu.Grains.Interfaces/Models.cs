@@ -3,7 +3,7 @@ namespace Rondevu.Grains;
 /// <summary>A validated offer as the gateway hands it to a peer's grain; TTL already resolved and clamped.</summary>
 [GenerateSerializer, Immutable, Alias("Rondevu.OfferDraft")]
 public sealed record OfferDraft(
-    [property: Id(0)] string Sdp,
+    [property: Id(0)] Utf8Text Sdp,
     [property: Id(1)] string[] Topics,
     [property: Id(2)] long TtlMs,
     [property: Id(3)] string? Secret,
@@ -12,7 +12,7 @@ public sealed record OfferDraft(
     /// <summary>Runtime traces print messages: a secret must never be in them.</summary>
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
-        builder.Append($"Topics = [{string.Join(", ", Topics)}], TtlMs = {TtlMs}, HasSecret = {Secret is not null}, SdpLength = {Sdp.Length}");
+        builder.Append($"Topics = [{string.Join(", ", Topics)}], TtlMs = {TtlMs}, HasSecret = {Secret is not null}, SdpBytes = {Sdp.Length}");
         return true;
     }
 }
@@ -22,7 +22,7 @@ public sealed record OfferDraft(
 public sealed record OfferView(
     [property: Id(0)] string Id,
     [property: Id(1)] string PeerId,
-    [property: Id(2)] string Sdp,
+    [property: Id(2)] Utf8Text Sdp,
     [property: Id(3)] string[] Topics,
     [property: Id(4)] long CreatedAt,
     [property: Id(5)] long ExpiresAt,
@@ -44,7 +44,7 @@ public sealed record OfferView(
 [GenerateSerializer, Immutable, Alias("Rondevu.PublicOfferView")]
 public sealed record PublicOfferView(
     [property: Id(0)] string Id,
-    [property: Id(1)] string Sdp,
+    [property: Id(1)] Utf8Text Sdp,
     [property: Id(2)] string[] Topics,
     [property: Id(3)] long ExpiresAt,
     [property: Id(4)] long LastSeen,
@@ -56,7 +56,7 @@ public sealed record PublicOfferView(
 public sealed record TopicEntry(
     [property: Id(0)] string OfferId,
     [property: Id(1)] string PeerId,
-    [property: Id(2)] string Sdp,
+    [property: Id(2)] Utf8Text Sdp,
     [property: Id(3)] string[] Topics,
     [property: Id(4)] long ExpiresAt,
     [property: Id(5)] long LastSeen,
@@ -83,7 +83,7 @@ public sealed record TopicPage(
 public sealed record AnswerNotice(
     [property: Id(0)] string OfferId,
     [property: Id(1)] string AnswererId,
-    [property: Id(2)] string Sdp,
+    [property: Id(2)] Utf8Text Sdp,
     [property: Id(3)] long AnsweredAt,
     [property: Id(4)] string[] Topics,
     [property: Id(5)] long ExpiresAt,

@@ -50,7 +50,7 @@ public sealed class OfferGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<AnswerResult> AnswerAsync(string answererId, string sdp, string? secret)
+    public async Task<AnswerResult> AnswerAsync(string answererId, Utf8Text sdp, string? secret)
     {
         if (IsLive && State.AnswererPeerId == answererId && State.AnswerSdp == sdp)
         {

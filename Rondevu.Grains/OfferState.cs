@@ -9,7 +9,7 @@ namespace Rondevu.Grains;
 public sealed record OfferState
 {
     [Id(0)] public string PeerId { get; init; } = "";
-    [Id(1)] public string Sdp { get; init; } = "";
+    [Id(1)] public Utf8Text Sdp { get; init; } = Utf8Text.Empty;
     [Id(2)] public string[] Topics { get; init; } = [];
     [Id(3)] public long CreatedAt { get; init; }
     [Id(4)] public long ExpiresAt { get; init; }
@@ -17,7 +17,7 @@ public sealed record OfferState
     [Id(6)] public string? Secret { get; init; }
     [Id(7)] public string? Info { get; init; }
     [Id(8)] public string? AnswererPeerId { get; init; }
-    [Id(9)] public string? AnswerSdp { get; init; }
+    [Id(9)] public Utf8Text? AnswerSdp { get; init; }
     [Id(10)] public long? AnsweredAt { get; init; }
     [Id(11)] public IceCandidate[] OffererCandidates { get; init; } = [];
     [Id(12)] public IceCandidate[] AnswererCandidates { get; init; } = [];

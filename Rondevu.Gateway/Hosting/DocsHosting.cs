@@ -33,6 +33,9 @@ public static class DocsHosting
             options.AddDocumentTransformer(DescribeDocument);
             options.AddOperationTransformer(DescribeOperation);
             options.AddSchemaTransformer(DescribeSchema);
+            // An SDP is a plain JSON string on the wire, whatever type holds it in memory: described inline as one.
+            options.CreateSchemaReferenceId = type =>
+                type.Type == typeof(Utf8Text) ? null : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
         });
         return builder;
     }
@@ -140,6 +143,11 @@ public static class DocsHosting
     /// a value is omitted from responses rather than null (in requests, null is accepted and means absent).</summary>
     private static Task DescribeSchema(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {
+        if (context.JsonTypeInfo.Type == typeof(Utf8Text))
+        {
+            schema.Type = JsonSchemaType.String;
+            schema.Properties = null;
+        }
         if (schema.Type is { } type && type.HasFlag(JsonSchemaType.Integer) && type.HasFlag(JsonSchemaType.String))
         {
             schema.Type = type & ~JsonSchemaType.String;

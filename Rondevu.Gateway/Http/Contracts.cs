@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Rondevu.Grains;
 
 namespace Rondevu.Gateway.Http;
@@ -10,19 +11,19 @@ public sealed record CreatedOffer(string Id, string PeerId, string[] Topics, lon
 public sealed record CreateOffersResponse(CreatedOffer[] Offers);
 
 /// <summary>An offer as anyone may see it: never its secret.</summary>
-public sealed record PublicOffer(string Id, string PeerId, string Sdp, string[] Topics, long ExpiresAt, long LastSeen, bool HasSecret, string? Info)
+public sealed record PublicOffer(string Id, string PeerId, [property: JsonConverter(typeof(Utf8TextJsonConverter))] Utf8Text Sdp, string[] Topics, long ExpiresAt, long LastSeen, bool HasSecret, string? Info)
 {
     public static PublicOffer From(TopicEntry e) => new(e.OfferId, e.PeerId, e.Sdp, e.Topics, e.ExpiresAt, e.LastSeen, e.HasSecret, e.Info);
 }
 
-public sealed record PeerOffer(string Id, string Sdp, string[] Topics, long ExpiresAt, long LastSeen, bool HasSecret, string? Info)
+public sealed record PeerOffer(string Id, [property: JsonConverter(typeof(Utf8TextJsonConverter))] Utf8Text Sdp, string[] Topics, long ExpiresAt, long LastSeen, bool HasSecret, string? Info)
 {
     public static PeerOffer From(PublicOfferView o) => new(o.Id, o.Sdp, o.Topics, o.ExpiresAt, o.LastSeen, o.HasSecret, o.Info);
 }
 
 /// <summary>An offer as its owner sees it, secret included.</summary>
 public sealed record OwnOffer(
-    string Id, string Sdp, string[] Topics, long CreatedAt, long ExpiresAt, long LastSeen,
+    string Id, [property: JsonConverter(typeof(Utf8TextJsonConverter))] Utf8Text Sdp, string[] Topics, long CreatedAt, long ExpiresAt, long LastSeen,
     string? Secret, string? Info, string? AnswererPeerId, long? AnsweredAt)
 {
     public static OwnOffer From(OfferView o) =>
@@ -39,7 +40,7 @@ public sealed record DeleteResponse(bool Deleted);
 
 public sealed record AnswerResponse(string OfferId, string AnswererId, long AnsweredAt);
 
-public sealed record AnswerItem(string OfferId, string AnswererId, string Sdp, long AnsweredAt, string[] Topics)
+public sealed record AnswerItem(string OfferId, string AnswererId, [property: JsonConverter(typeof(Utf8TextJsonConverter))] Utf8Text Sdp, long AnsweredAt, string[] Topics)
 {
     public static AnswerItem From(AnswerNotice a) => new(a.OfferId, a.AnswererId, a.Sdp, a.AnsweredAt, a.Topics);
 }

@@ -1,5 +1,8 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Rondevu.Grains;
 
 namespace Rondevu.Gateway.Http;
@@ -81,14 +84,15 @@ public static partial class RequestValidation
         return new OfferDraft(sdp.Value, topics.Value, ttl.Value, secret.Value is "" ? null : secret.Value, info.Value);
     }
 
-    public static Validated<string> Sdp(JsonElement body, RondevuOptions limits)
+    /// <summary>The limit counts characters (UTF-16 units), as the original does; what is kept is the text's UTF-8 bytes.</summary>
+    public static Validated<Utf8Text> Sdp(JsonElement body, RondevuOptions limits)
     {
-        if (!body.TryGetProperty("sdp", out var sdp) || !TryGetText(sdp, out var text) || text.Length == 0)
+        if (!body.TryGetProperty("sdp", out var sdp) || !TryGetUtf8Text(sdp, out var text) || text.Length == 0)
         {
-            return Validated<string>.Invalid("Missing or invalid required parameter: sdp must be a non-empty string");
+            return Validated<Utf8Text>.Invalid("Missing or invalid required parameter: sdp must be a non-empty string");
         }
-        return text.Length > limits.MaxSdpSize
-            ? Validated<string>.Invalid($"SDP must be {limits.MaxSdpSize} characters or less")
+        return Encoding.UTF8.GetCharCount(text.AsSpan()) > limits.MaxSdpSize
+            ? Validated<Utf8Text>.Invalid($"SDP must be {limits.MaxSdpSize} characters or less")
             : text;
     }
 
@@ -200,6 +204,39 @@ public static partial class RequestValidation
         catch (InvalidOperationException)
         {
             return false;
+        }
+    }
+
+    /// <summary>A JSON string unescaped straight into UTF-8, without a .NET string in between; false as for
+    /// <see cref="TryGetText"/>.</summary>
+    private static bool TryGetUtf8Text(JsonElement element, out Utf8Text text)
+    {
+        text = Utf8Text.Empty;
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            return false;
+        }
+        var reader = new Utf8JsonReader(JsonMarshal.GetRawUtf8Value(element));
+        reader.Read();
+        // Unescaping never lengthens a string.
+        var buffer = ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length);
+        try
+        {
+            var unescaped = buffer.AsSpan(0, reader.CopyString(buffer));
+            if (!Utf8.IsValid(unescaped))
+            {
+                return false;
+            }
+            text = Utf8Text.From(unescaped);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
