@@ -37,11 +37,20 @@ public sealed class InMemoryOfferStore : IGrainStorage, IOfferCatalog
         var id = KeyOf(grainId);
         lock (_lock)
         {
-            if (_offers.Remove(id, out var previous))
+            if (!_offers.TryGetValue(id, out var previous))
+            {
+                Store(id, state);
+            }
+            else if (previous.PeerId == state.PeerId && previous.AnswererPeerId == state.AnswererPeerId && previous.Topics == state.Topics)
+            {
+                // Most writes (candidates, heartbeats) change nothing the indexes hold.
+                _offers[id] = state;
+            }
+            else
             {
                 Unindex(id, previous);
+                Store(id, state);
             }
-            Store(id, state);
         }
         grainState.RecordExists = true;
         return Task.CompletedTask;

@@ -24,9 +24,11 @@ public sealed class OfferGrain(
     ILogger<OfferGrain> logger) : Grain, IOfferGrain
 {
     private IGrainTimer? _answeredExpiry;
+    private string? _id;
 
     private OfferState State => offer.State;
-    private string Id => this.GetPrimaryKeyString();
+    /// <summary>Kept: Orleans decodes a new string from the grain id on every <c>GetPrimaryKeyString</c>.</summary>
+    private string Id => _id ??= this.GetPrimaryKeyString();
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
     private bool IsLive => offer.RecordExists && State.IsLiveAt(Now);
 

@@ -35,6 +35,8 @@ public sealed class PeerGrain : Grain, IPeerGrain, IPeerInbox
     /// <summary>Slots held by publishes still creating their offers, so concurrent ones can't pass the cap together.</summary>
     private int _reserved;
 
+    private string? _peerId;
+
     public PeerGrain(IOfferCatalog catalog, IOptions<RondevuOptions> options, TimeProvider clock, RondevuMetrics metrics, ILogger<PeerGrain> logger)
     {
         _catalog = catalog;
@@ -46,7 +48,8 @@ public sealed class PeerGrain : Grain, IPeerGrain, IPeerInbox
         _waiters = new NewsWaiters(options.Value.MaxWaitersPerPeer, metrics);
     }
 
-    private string PeerId => this.GetPrimaryKeyString();
+    /// <summary>Kept: Orleans decodes a new string from the grain id on every <c>GetPrimaryKeyString</c>.</summary>
+    private string PeerId => _peerId ??= this.GetPrimaryKeyString();
     private long Now => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)

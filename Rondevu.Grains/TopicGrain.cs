@@ -28,6 +28,7 @@ public sealed class TopicGrain : Grain, ITopicGrain
     private readonly SortedSet<TopicEntry> _byExpiry = new(SoonestExpiry);
     private readonly Dictionary<string, int> _offersPerPeer = [];
     private (int ActivePeers, long NextExpiry) _reported = (-1, 0);
+    private string? _topic;
 
     public TopicGrain(IOfferCatalog catalog, TimeProvider clock, RondevuMetrics metrics, ILogger<TopicGrain> logger)
     {
@@ -38,7 +39,8 @@ public sealed class TopicGrain : Grain, ITopicGrain
         _reporter = new Coalescer(ReportAsync);
     }
 
-    private string Topic => GrainReferences.TopicOf(this.GetPrimaryKeyString());
+    /// <summary>Kept: Orleans decodes a new string from the grain id on every <c>GetPrimaryKeyString</c>.</summary>
+    private string Topic => _topic ??= GrainReferences.TopicOf(this.GetPrimaryKeyString());
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -183,7 +185,7 @@ public sealed class TopicGrain : Grain, ITopicGrain
         {
             return;
         }
-        await GrainFactory.GetGrain<ITopicIndexGrain>(TopicShards.Of(Topic)).ReportAsync(Topic, report.ActivePeers, report.NextExpiry);
+        await GrainFactory.GetTopicIndexGrain(TopicShards.Of(Topic)).ReportAsync(Topic, report.ActivePeers, report.NextExpiry);
         _reported = report;
         _logger.LogDebug("Topic {Topic} reported {ActivePeers} active peers to the index", Topic, report.ActivePeers);
     }

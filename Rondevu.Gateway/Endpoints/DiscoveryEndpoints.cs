@@ -56,7 +56,7 @@ public static class DiscoveryEndpoints
         var prefix = string.IsNullOrEmpty(startsWith) ? null : startsWith;
         var wanted = (int)Math.Min((long)skip.Value + size.Value, int.MaxValue);
         var shards = await Task.WhenAll(Enumerable.Range(0, TopicShards.Count)
-            .Select(shard => grains.GetGrain<ITopicIndexGrain>(shard).TopAsync(wanted, prefix)));
+            .Select(shard => grains.GetTopicIndexGrain(shard).TopAsync(wanted, prefix)));
         var topics = shards.SelectMany(s => s.Topics)
             .OrderByDescending(t => t.ActivePeers).ThenBy(t => t.Topic, StringComparer.Ordinal)
             .Skip(skip.Value).Take(size.Value)

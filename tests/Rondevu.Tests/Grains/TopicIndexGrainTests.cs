@@ -6,6 +6,18 @@ namespace Rondevu.Tests.Grains;
 public sealed class TopicIndexGrainTests(GrainClusterFixture cluster)
 {
     [Fact]
+    public void The_cached_shard_reference_names_the_grain_Orleans_names_for_that_key()
+    {
+        for (var shard = 0; shard < TopicShards.Count; shard++)
+        {
+            var cached = cluster.Grains.GetTopicIndexGrain(shard);
+            var orleans = cluster.Grains.GetGrain<ITopicIndexGrain>(shard);
+            Assert.Equal(orleans.GetGrainId(), cached.GetGrainId());
+            Assert.Equal(shard, cached.GetPrimaryKeyLong());
+        }
+    }
+
+    [Fact]
     public async Task Topics_spread_over_shards_merge_by_distinct_peers_desc_then_topic_ordinal()
     {
         var prefix = $"idx-{Guid.NewGuid():N}/";
