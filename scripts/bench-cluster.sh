@@ -10,15 +10,15 @@
 # The warm-up is long because five .NET processes share two cores: their tiered JIT is still compiling
 # 60-100 s into the load, and a shorter warm-up measures that, not the steady state a deployment runs in.
 #
-# Environment: DURATION [30] WARMUP [120] PAIRS_LIST ["32"] PUBLISH_OFFERS ["100 10000"] NO_BUILD [0] WORK [mktemp]
-#   SINGLE [1] (0: the cluster only); BIN_DIR (cluster.sh: run that copy of the build)
+# Environment: DURATION [30] WARMUP [120] PAIRS_LIST ["32"] PUBLISH_OFFERS ["100 10000"; "" for none] NO_BUILD [0] WORK [mktemp]
+#   SINGLE [1] (0: the cluster only); SILOS [3] and BIN_DIR (cluster.sh: how many silos; run that copy of the build)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 DURATION="${DURATION:-30}"
 WARMUP="${WARMUP:-120}"
 PAIRS_LIST="${PAIRS_LIST:-32}"
-PUBLISH_OFFERS="${PUBLISH_OFFERS:-100 10000}"
+PUBLISH_OFFERS="${PUBLISH_OFFERS-100 10000}" # empty: no publish runs
 WORK="${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/rondevu-bench-cluster.XXXXXX")}"
 mkdir -p "$WORK" && chmod 755 "$WORK" # PostgreSQL runs as another user and must reach CLUSTER_DIR below
 BENCH=(dotnet "$ROOT/bench/Rondevu.Bench/bin/Release/net10.0/Rondevu.Bench.dll")
