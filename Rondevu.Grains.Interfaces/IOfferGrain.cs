@@ -12,8 +12,10 @@ public interface IOfferGrain : IGrainWithStringKey
     [Alias("Answer")]
     Task<AnswerResult> AnswerAsync(string answererId, Utf8Text sdp, string? secret);
 
+    /// <remarks>The array is <c>[Immutable]</c> (neither side changes it after the call) so that a grain reference
+    /// has no array copier to resolve when it is created, once per request (1.6% of the single process's CPU, perf).</remarks>
     [Alias("AddCandidates")]
-    Task<CandidatesAdded> AddCandidatesAsync(string peerId, string[] candidates);
+    Task<CandidatesAdded> AddCandidatesAsync(string peerId, [Immutable] string[] candidates);
 
     /// <summary>The other side's candidates for <paramref name="peerId"/>, oldest first, newer than <paramref name="since"/>.</summary>
     [Alias("GetCandidates")]

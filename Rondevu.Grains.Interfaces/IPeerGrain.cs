@@ -10,8 +10,10 @@ namespace Rondevu.Grains;
 public interface IPeerGrain : IGrainWithStringKey
 {
     /// <summary>Creates all offers or none: refused whole when it would pass the per-peer cap.</summary>
+    /// <remarks>Array parameters here are <c>[Immutable]</c> (neither side changes them after the call) so that a grain
+    /// reference has no array copier to resolve when it is created (see <see cref="IOfferGrain.AddCandidatesAsync"/>).</remarks>
     [Alias("Publish")]
-    Task<PublishResult> PublishAsync(OfferDraft[] drafts);
+    Task<PublishResult> PublishAsync([Immutable] OfferDraft[] drafts);
 
     /// <summary>The peer's live offers with everything the owner may see, answered ones included, newest lastSeen first.</summary>
     [Alias("GetOffers")]
@@ -39,6 +41,7 @@ public interface IPeerGrain : IGrainWithStringKey
 }
 
 /// <summary>What offer grains tell a peer (key: peer id) about the offers it owns or answered; implemented by the same grain as <see cref="IPeerGrain"/>.</summary>
+/// <remarks>Its candidate arrays are <c>[Immutable]</c> for the reason given on <see cref="IPeerGrain.PublishAsync"/>.</remarks>
 [Alias("Rondevu.IPeerInbox")]
 public interface IPeerInbox : IGrainWithStringKey
 {
@@ -47,10 +50,10 @@ public interface IPeerInbox : IGrainWithStringKey
 
     /// <summary>The peer answered <paramref name="offerId"/>: from now on its mailbox receives the offerer's candidates.</summary>
     [Alias("OfferJoined")]
-    Task OfferJoinedAsync(string offerId, long expiresAt, IceCandidate[] offererCandidates);
+    Task OfferJoinedAsync(string offerId, long expiresAt, [Immutable] IceCandidate[] offererCandidates);
 
     [Alias("CandidatesPosted")]
-    Task CandidatesPostedAsync(string offerId, IceCandidate[] candidates);
+    Task CandidatesPostedAsync(string offerId, [Immutable] IceCandidate[] candidates);
 
     /// <summary>The owner's heartbeat moved the offer's lastSeen.</summary>
     [Alias("OfferTouched")]
